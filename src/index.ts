@@ -4,4 +4,4 @@
 export { VERSION } from './version.js';
 export { BulwarkError, isBulwarkError, ERROR_CODES, type ErrorCode } from './errors.js';
 export * from './report/index.js';
-export { DEFAULT_LIMITS, type Limits } from './io/limits.js';
+export { DEFAULT_LIMITS, resolveLimits, type Limits, type LimitOverrides } from './io/limits.js';

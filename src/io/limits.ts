@@ -44,3 +44,16 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxNesting: 4,
   timeoutMs: 120_000,
 });
+
+/** Per-limit overrides, as a config file gives them (absent or undefined = the default). */
+export type LimitOverrides = { [K in keyof Limits]?: Limits[K] | undefined };
+
+/** Applies overrides over the defaults, ignoring undefined entries. */
+export function resolveLimits(overrides: LimitOverrides = {}): Limits {
+  const out: Limits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(overrides) as (keyof Limits)[]) {
+    const v = overrides[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}

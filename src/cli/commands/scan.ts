@@ -1,0 +1,92 @@
+import { Command, Option } from 'commander';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { atLeast } from '../../report/order.js';
+import { renderJson } from '../../report/render-json.js';
+import { renderSarif } from '../../report/render-sarif.js';
+import { renderText } from '../../report/render-text.js';
+import { SEVERITIES, type Report, type Severity } from '../../report/types.js';
+import { loadScanConfig, type ScanConfig } from '../../scan/config.js';
+import { scan } from '../../scan/scan.js';
+import { EXIT, wantsColour, type CliIo } from '../io.js';
+
+/** Output formats of `bulwark scan`. */
+export const SCAN_FORMATS = ['text', 'json', 'sarif'] as const;
+type ScanFormat = (typeof SCAN_FORMATS)[number];
+
+interface ScanFlags {
+  format: ScanFormat;
+  output?: string;
+  failOn?: Severity | 'none';
+  config?: string;
+  digest?: boolean;
+  allowIncomplete?: boolean;
+  quiet?: boolean;
+}
+
+/** The exit code for a report: findings at/above the threshold first, then incompleteness. */
+export function scanExitCode(report: Report, failOn: Severity | 'none', allowIncomplete: boolean): number {
+  if (failOn !== 'none' && report.findings.some((f) => !f.suppressed && atLeast(f.severity, failOn))) return EXIT.FINDINGS;
+  if (!report.complete && !allowIncomplete) return EXIT.INCOMPLETE;
+  return EXIT.PASS;
+}
+
+function render(report: Report, format: ScanFormat, colour: boolean): string {
+  switch (format) {
+    case 'text':
+      return renderText(report, { colour });
+    case 'json':
+      return renderJson(report);
+    case 'sarif':
+      return renderSarif(report);
+    default: {
+      const never: never = format;
+      return never;
+    }
+  }
+}
+
+/** Registers `bulwark scan`; `setExit` receives the exit code. */
+export function scanCommand(io: CliIo, setExit: (code: number) => void): Command {
+  return new Command('scan')
+    .description('Scan model files and directories for code-execution payloads, without loading them.')
+    .argument('<paths...>', 'files or directories (scanned recursively)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(SCAN_FORMATS).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: high, or the config file\'s failOn)').choices([
+        ...SEVERITIES,
+        'none',
+      ]),
+    )
+    .option('-c, --config <file>', 'JSON or YAML config: allow/deny lists, suppressions, limits, failOn')
+    .option('--digest', 'record the SHA-256 of every scanned file as a report subject (reads every byte)')
+    .option('--allow-incomplete', 'exit 0 rather than 3 when some content could not be analysed')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (paths: string[], flags: ScanFlags) => {
+      const config: ScanConfig = flags.config ? await loadScanConfig(flags.config) : {};
+      const showProgress = io.stderrIsTty && !flags.quiet;
+      const report = await scan({
+        paths,
+        allow: config.allow ?? [],
+        deny: config.deny ?? [],
+        suppress: config.suppress ?? [],
+        limits: config.limits ?? {},
+        digest: flags.digest ?? false,
+        today: io.today,
+        onProgress: showProgress
+          ? (p) => io.stderr(`\r\u001b[2Kscanning ${p.done}/${p.total} ${p.uri.length > 60 ? '…' + p.uri.slice(-59) : p.uri}`)
+          : () => undefined,
+      });
+      if (showProgress) io.stderr('\r\u001b[2K');
+      const colour = flags.output === undefined && flags.format === 'text' && wantsColour(io, 'stdout');
+      const text = render(report, flags.format, colour);
+      if (flags.output !== undefined) {
+        await writeFileAtomic(flags.output, text);
+        if (!flags.quiet) io.stderr(renderText({ ...report, findings: [], errors: [], skipped: [] }).replace('no findings', `${report.findings.length} finding(s)`) + `report written to ${flags.output}\n`);
+      } else {
+        io.stdout(text);
+      }
+      const failOn = flags.failOn ?? config.failOn ?? 'high';
+      setExit(scanExitCode(report, failOn, flags.allowIncomplete ?? false));
+    });
+}

@@ -1,0 +1,27 @@
+/** What the CLI needs from the process, injected so that tests run it in-process. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** True when stderr is a terminal (progress and colours). */
+  stderrIsTty: boolean;
+  /** True when stdout is a terminal (colours in text output). */
+  stdoutIsTty: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Today's date, YYYY-MM-DD (suppression expiry). */
+  today: string;
+}
+
+/** Exit codes (ARCHITECTURE.md): the contract CI pipelines rely on. */
+export const EXIT = Object.freeze({
+  PASS: 0,
+  FINDINGS: 1,
+  USAGE: 2,
+  INCOMPLETE: 3,
+  INTERNAL: 70,
+});
+
+/** True when colours are wanted: a TTY and no NO_COLOR (https://no-color.org). */
+export function wantsColour(io: CliIo, stream: 'stdout' | 'stderr'): boolean {
+  const tty = stream === 'stdout' ? io.stdoutIsTty : io.stderrIsTty;
+  return tty && (io.env.NO_COLOR === undefined || io.env.NO_COLOR === '') && io.env.TERM !== 'dumb';
+}

@@ -1,0 +1,13 @@
+import { ARCHIVE_RULES } from './archive/archive-rules.js';
+import { FORMAT_RULES } from './format/format-rules.js';
+import { NUMPY_RULES } from './numpy/numpy-rules.js';
+import { PICKLE_RULES } from './pickle/pickle-rules.js';
+import type { AnyRule } from './types.js';
+
+export type { Facts, FileFacts, ArchiveFacts, ArchiveAnomaly, NpyFacts, Rule, AnyRule, RuleContext } from './types.js';
+export { compileCallablePolicy, type CallablePolicy, type CallableVerdict, type CallableListOptions } from './pickle/callable-policy.js';
+export { DENIED_CALLABLES, DENIED_NAME_PARTS, ALLOWED_CALLABLES, ALLOWED_CLASS_NAMESPACES } from './pickle/callable-lists.js';
+export { EXTENSION_FORMATS } from './format/format-rules.js';
+
+/** Every built-in rule, in id order. An explicit list: nothing registers itself on import. */
+export const BUILTIN_RULES: readonly AnyRule[] = [...ARCHIVE_RULES, ...FORMAT_RULES, ...NUMPY_RULES, ...PICKLE_RULES];

@@ -1,0 +1,65 @@
+import type { PickleFacts } from '../formats/pickle/facts.js';
+import type { FindingDraft, RuleMeta } from '../report/types.js';
+import type { CallablePolicy } from './pickle/callable-policy.js';
+
+/** Facts about how an archive is built (zip/tar), reduced to what rules judge. */
+export interface ArchiveFacts {
+  kind: 'archive';
+  format: 'zip' | 'tar';
+  anomalies: ArchiveAnomaly[];
+}
+
+/** One structural oddity of an archive, as found by the reader. */
+export interface ArchiveAnomaly {
+  /** Reader-specific kind, e.g. `name-mismatch`, `duplicate-name`, `flag-bits`, `path-traversal`. */
+  kind: string;
+  member: string;
+  offset?: number;
+  detail: string;
+}
+
+/** The format detected from content, against what the file name promises. */
+export interface FileFacts {
+  kind: 'file';
+  /** Lower-case extension including the dot (`.safetensors`), or '' when none. */
+  extension: string;
+  /** Format id sniffed from the bytes (`pickle`, `zip`, `npy`, ...), or `unknown`. */
+  detected: string;
+  /** True when the detected content can execute code on load (pickle family). */
+  executable: boolean;
+}
+
+/** A NumPy `.npy` header. */
+export interface NpyFacts {
+  kind: 'npy';
+  descr: string;
+  shape: number[];
+  hasObject: boolean;
+  dataOffset: number;
+}
+
+/** Every fact kind a rule can apply to. */
+export type Facts = PickleFacts | ArchiveFacts | FileFacts | NpyFacts;
+
+/** Where the facts came from, and the judgement inputs from the user's config. */
+export interface RuleContext {
+  uri: string;
+  member?: string;
+  /** The compiled allow/deny lists for pickle globals. */
+  callables: CallablePolicy;
+  /**
+   * How the pickle facts were reached: a plain pickle file, or a container format that legitimately
+   * holds several streams (PyTorch legacy, joblib) — rules use it to judge appended streams.
+   */
+  container: 'plain' | 'pytorch-zip' | 'pytorch-legacy' | 'joblib' | 'npy' | 'other';
+}
+
+/** A judgement over one kind of facts. Rules never touch bytes. */
+export interface Rule<F extends Facts = Facts> {
+  meta: RuleMeta;
+  appliesTo: F['kind'];
+  check(facts: F, ctx: RuleContext): Iterable<FindingDraft>;
+}
+
+/** A rule of any fact kind (the builtin list is heterogeneous). */
+export type AnyRule = { [K in Facts['kind']]: Rule<Extract<Facts, { kind: K }>> }[Facts['kind']];

@@ -1,0 +1,300 @@
+import { BulwarkError, isBulwarkError } from '../errors.js';
+import { parseNpyHeader, sniffNpy } from '../formats/numpy/index.js';
+import { looksLikeProtocol01Pickle, parsePickle, sniffPickle } from '../formats/pickle/index.js';
+import { childMember, sliceSource, type ByteSource } from '../io/byte-source.js';
+import { decompressToSource, sniffCompression } from '../io/gzip.js';
+import type { Limits } from '../io/limits.js';
+import { readTarEntries, sniffTar, type TarEntry } from '../io/tar.js';
+import { openZipMember, readZipDirectory, sniffZip, type InflateBudget, type ZipEntry } from '../io/zip.js';
+import type { ReportError, Skipped } from '../report/types.js';
+import type { ArchiveAnomaly, Facts, RuleContext } from '../rules/types.js';
+import {
+  SNIFF_BYTES,
+  isTorchLegacy,
+  sniffGguf,
+  sniffHdf5,
+  sniffSafetensors,
+  type DetectedFormat,
+} from './sniff.js';
+
+/** Facts plus where they came from; the scanner adds the user's policy and runs the rules. */
+export interface LocatedFacts {
+  facts: Facts;
+  where: Omit<RuleContext, 'callables'>;
+}
+
+/** Counters the scan reports as metrics. */
+export interface AnalysisCounters {
+  pickleStreams: number;
+  pickleOpcodes: number;
+  archiveMembers: number;
+  membersAnalysed: number;
+}
+
+/** Everything one top-level file's analysis collects. */
+export interface AnalysisSink {
+  located: LocatedFacts[];
+  errors: ReportError[];
+  skipped: Skipped[];
+  counters: AnalysisCounters;
+}
+
+/** Inputs shared by the whole analysis of one top-level file. */
+export interface AnalysisEnv {
+  limits: Limits;
+  signal: AbortSignal;
+  budget: InflateBudget;
+  sink: AnalysisSink;
+}
+
+/** Formats recognised but not analysed by this version, with the reason users see. */
+const RECOGNISED_ONLY: Partial<Record<DetectedFormat, string>> = {
+  safetensors: 'safetensors file: cannot execute code on load; header validation is not part of this version',
+  gguf: 'GGUF file: cannot execute code on load; chat-template checks are not part of this version',
+  hdf5: 'HDF5 (Keras .h5) file: Lambda-layer checks are not part of this version',
+};
+
+/** Extension (lower-case, with the dot) of the last path segment; `.gz` etc. are real extensions here. */
+export function extensionOf(name: string): string {
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot).toLowerCase() : '';
+}
+
+/** The name the bytes were stored under: the innermost member, else the file. */
+function leafName(src: ByteSource): string {
+  if (src.member === undefined) return src.uri;
+  const parts = src.member.split('!');
+  return parts[parts.length - 1] ?? src.uri;
+}
+
+function where(src: ByteSource, container: RuleContext['container']): LocatedFacts['where'] {
+  return src.member === undefined ? { uri: src.uri, container } : { uri: src.uri, member: src.member, container };
+}
+
+function describe(src: ByteSource): string {
+  return src.member === undefined ? src.uri : `${src.uri}!${src.member}`;
+}
+
+/** Records an error for `src` without stopping the scan (user aborts still propagate). */
+function recordError(env: AnalysisEnv, src: ByteSource, err: unknown): void {
+  if (isBulwarkError(err, 'ABORTED') && !env.signal.aborted) throw err;
+  if (env.signal.aborted && !(isBulwarkError(err) && err.code !== 'ABORTED')) {
+    env.sink.errors.push({
+      uri: src.uri,
+      code: 'LIMIT_EXCEEDED',
+      message: `${describe(src)}: analysis stopped after the per-file time limit (${env.limits.timeoutMs} ms)`,
+    });
+    return;
+  }
+  if (isBulwarkError(err)) {
+    const msg = err.message.startsWith(src.uri) ? err.message : `${describe(src)}: ${err.message}`;
+    env.sink.errors.push({ uri: src.uri, code: err.code, message: msg });
+    return;
+  }
+  throw err;
+}
+
+/** Sniffs `src` by content. */
+export async function detectFormat(src: ByteSource, head: Uint8Array, limits: Limits): Promise<DetectedFormat> {
+  if (sniffZip(head)) return 'zip';
+  if (sniffNpy(head)) return 'npy';
+  if (sniffHdf5(head)) return 'hdf5';
+  if (sniffGguf(head)) return 'gguf';
+  if (sniffPickle(head)) return 'pickle';
+  const compression = sniffCompression(head);
+  if (compression !== undefined) return compression;
+  if (sniffTar(head)) return 'tar';
+  if (sniffSafetensors(head, src.size)) return 'safetensors';
+  if (await looksLikeProtocol01Pickle(src, limits)) return 'pickle';
+  return 'unknown';
+}
+
+/** Parses every pickle stream of `src` from `start` and records the facts. */
+async function analysePickle(
+  src: ByteSource,
+  container: RuleContext['container'],
+  env: AnalysisEnv,
+  start = 0,
+): Promise<void> {
+  const facts = await parsePickle(src, { limits: env.limits, signal: env.signal, start });
+  const isJoblib = facts.joblibArrays.length > 0 || facts.streams.some((s) => s.origin === 'joblib-inline');
+  env.sink.located.push({ facts, where: where(src, container === 'plain' && isJoblib ? 'joblib' : container) });
+  env.sink.counters.pickleStreams += facts.streams.length;
+  env.sink.counters.pickleOpcodes += facts.opcodeCount;
+  if (facts.limitHit) {
+    env.sink.errors.push({
+      uri: src.uri,
+      code: 'LIMIT_EXCEEDED',
+      message: `${describe(src)}: pickle limit ${facts.limitHit.limit} reached at offset ${facts.limitHit.offset}; the rest was not analysed`,
+    });
+  }
+}
+
+/** A PyTorch zip storage member (`<archive>/data/<n>`): raw tensor bytes, never unpickled by torch. */
+function isTorchStorage(name: string): boolean {
+  return /(^|\/)data\/\d+$/.test(name);
+}
+
+function zipAnomalies(anomalies: readonly { kind: string; member: string; offset?: number; detail: string }[]): ArchiveAnomaly[] {
+  return anomalies.map((a) => {
+    const out: ArchiveAnomaly = { kind: a.kind, member: a.member, detail: a.detail };
+    if (a.offset !== undefined) out.offset = a.offset;
+    return out;
+  });
+}
+
+async function analyseZip(src: ByteSource, depth: number, env: AnalysisEnv): Promise<boolean> {
+  const dir = await readZipDirectory(src, env.limits);
+  env.sink.located.push({ facts: { kind: 'archive', format: 'zip', anomalies: zipAnomalies(dir.anomalies) }, where: where(src, 'other') });
+  const files: ZipEntry[] = dir.entries.filter((e) => !e.isDirectory);
+  env.sink.counters.archiveMembers += files.length;
+  // PyTorch writes `<folder>/data.pkl`; the folder name is free, so match any folder.
+  const isTorch = files.some((e) => /(^|\/)data\.pkl$/.test(e.name));
+  let executable = false;
+  for (const entry of files) {
+    env.signal.throwIfAborted();
+    let member: ByteSource = { ...src, member: childMember(src, entry.name) };
+    try {
+      member = await openZipMember(src, entry, { limits: env.limits, budget: env.budget });
+      if (isTorch && isTorchStorage(entry.name)) {
+        // Storages are tensor bytes: read only their head, and judge them as a pickle only if they
+        // really are one (a complete stream), so 2 GB of weights cost one small read.
+        const head = await member.read(0, 16);
+        if (sniffPickle(head)) await analyseTorchStorage(member, env);
+        continue;
+      }
+      const inner = await analyseSource(member, depth + 1, env);
+      executable ||= inner;
+    } catch (err) {
+      recordError(env, member, err);
+    }
+  }
+  return executable || isTorch;
+}
+
+async function analyseTorchStorage(member: ByteSource, env: AnalysisEnv): Promise<void> {
+  const facts = await parsePickle(member, { limits: env.limits, signal: env.signal });
+  const first = facts.streams[0];
+  if (first?.complete && (first.globals.length > 0 || facts.streams.length > 1)) {
+    env.sink.located.push({ facts, where: where(member, 'pytorch-zip') });
+    env.sink.counters.pickleStreams += facts.streams.length;
+    env.sink.counters.pickleOpcodes += facts.opcodeCount;
+  }
+}
+
+function tarAnomalies(entries: readonly TarEntry[]): ArchiveAnomaly[] {
+  const out: ArchiveAnomaly[] = [];
+  const seen = new Set<string>();
+  const escapes = (p: string): 'absolute-path' | 'path-traversal' | undefined => {
+    if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return 'absolute-path';
+    if (p.split(/[\\/]/).includes('..')) return 'path-traversal';
+    return undefined;
+  };
+  for (const e of entries) {
+    const nameKind = escapes(e.name);
+    if (nameKind) out.push({ kind: nameKind, member: e.name, offset: e.headerOffset, detail: `path ${JSON.stringify(e.name)} leaves the extraction directory` });
+    if ((e.type === 'symlink' || e.type === 'hardlink') && e.linkName !== undefined) {
+      const linkKind = escapes(e.linkName);
+      if (linkKind) out.push({ kind: 'path-traversal', member: e.name, offset: e.headerOffset, detail: `${e.type} to ${JSON.stringify(e.linkName)} points outside the archive` });
+    }
+    if (e.type === 'file') {
+      if (seen.has(e.name)) out.push({ kind: 'duplicate-name', member: e.name, offset: e.headerOffset, detail: 'the name appears more than once; extractors keep the last, scanners may read the first' });
+      seen.add(e.name);
+    }
+  }
+  return out;
+}
+
+/** Members of PyTorch's legacy tar format that hold pickles. */
+const TORCH_TAR_PICKLES = new Set(['sys_info', 'pickle', 'storages', 'tensors']);
+
+async function analyseTar(src: ByteSource, depth: number, env: AnalysisEnv): Promise<boolean> {
+  const entries = await readTarEntries(src, env.limits);
+  env.sink.located.push({ facts: { kind: 'archive', format: 'tar', anomalies: tarAnomalies(entries) }, where: where(src, 'other') });
+  const files = entries.filter((e) => e.type === 'file');
+  env.sink.counters.archiveMembers += files.length;
+  const names = new Set(files.map((e) => e.name));
+  const isTorchTar = names.has('pickle') && names.has('sys_info');
+  let executable = isTorchTar;
+  for (const e of files) {
+    env.signal.throwIfAborted();
+    const member = sliceSource(src, e.dataOffset, e.size, childMember(src, e.name));
+    try {
+      if (isTorchTar && TORCH_TAR_PICKLES.has(e.name)) await analysePickle(member, 'pytorch-legacy', env);
+      else executable = (await analyseSource(member, depth + 1, env)) || executable;
+    } catch (err) {
+      recordError(env, member, err);
+    }
+  }
+  return executable;
+}
+
+/**
+ * Analyses one source (file or member) by its content, recursing into containers up to
+ * `limits.maxNesting`. Returns true when the content can execute code on load.
+ * Failures become report errors; only a user abort propagates.
+ */
+export async function analyseSource(src: ByteSource, depth: number, env: AnalysisEnv): Promise<boolean> {
+  env.signal.throwIfAborted();
+  if (depth > env.limits.maxNesting) {
+    throw new BulwarkError('LIMIT_EXCEEDED', `${describe(src)}: containers nested deeper than ${env.limits.maxNesting} levels`);
+  }
+  if (depth > 0) env.sink.counters.membersAnalysed += 1;
+  const head = await src.read(0, SNIFF_BYTES);
+  const detected = await detectFormat(src, head, env.limits);
+  let executable = false;
+  switch (detected) {
+    case 'pickle':
+      await analysePickle(src, isTorchLegacy(head) ? 'pytorch-legacy' : 'plain', env);
+      executable = true;
+      break;
+    case 'zip':
+      executable = await analyseZip(src, depth, env);
+      break;
+    case 'tar':
+      executable = await analyseTar(src, depth, env);
+      break;
+    case 'gzip':
+    case 'zlib':
+    case 'bzip2':
+    case 'xz':
+    case 'lz4':
+    case 'zstd': {
+      const inner = await decompressToSource(src, detected, { limits: env.limits, budget: env.budget });
+      executable = await analyseSource(inner, depth + 1, env);
+      break;
+    }
+    case 'npy': {
+      const header = await parseNpyHeader(src);
+      if (header.hasObject) {
+        env.sink.located.push({
+          facts: { kind: 'npy', descr: header.descr, shape: header.shape, hasObject: true, dataOffset: header.dataOffset },
+          where: where(src, 'npy'),
+        });
+        await analysePickle(src, 'npy', env, header.dataOffset);
+        executable = true;
+      }
+      break;
+    }
+    case 'safetensors':
+    case 'gguf':
+    case 'hdf5':
+      env.sink.skipped.push({ uri: describe(src), reason: RECOGNISED_ONLY[detected] ?? detected });
+      break;
+    case 'unknown':
+      if (depth === 0) env.sink.skipped.push({ uri: src.uri, reason: 'not a model format Bulwark recognises' });
+      break;
+    default: {
+      const never: never = detected;
+      throw new BulwarkError('INTERNAL', `unhandled format ${String(never)}`);
+    }
+  }
+  env.sink.located.push({
+    facts: { kind: 'file', extension: extensionOf(leafName(src)), detected, executable },
+    where: where(src, 'other'),
+  });
+  return executable;
+}
+
+export { recordError };
