@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Ajv from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { finaliseFindings } from './fingerprint.js';
+import { renderSarif, sarifLevel } from './render-sarif.js';
+import type { Report } from './types.js';
+
+const schemaPath = fileURLToPath(new URL('../../../shared/schemas/sarif-schema-2.1.0.json', import.meta.url));
+
+function sampleReport(): Report {
+  const findings = finaliseFindings(
+    [
+      { ruleId: 'BW-X-001', message: 'critical thing', location: { uri: 'a/model.pt', member: 'archive/data.pkl', offset: 12 }, key: 'os.system', evidence: { global: 'os.system' } },
+      { ruleId: 'BW-X-002', message: 'medium thing', location: { uri: 'b.pkl', offset: 3 }, key: 'x.y' },
+    ],
+    (id) => (id === 'BW-X-001' ? 'critical' : 'medium'),
+  );
+  const first = findings[1];
+  if (first) first.suppressed = { reason: 'reviewed' };
+  return {
+    schemaVersion: 1,
+    kind: 'scan',
+    tool: { name: 'bulwark', version: '0.0.0' },
+    target: 'a b.pkl',
+    subjects: [],
+    rules: [
+      { id: 'BW-X-001', name: 'x/one', title: 'One', severity: 'critical', helpUri: 'https://example.test/1', tags: ['cwe-502'] },
+      { id: 'BW-X-002', name: 'x/two', title: 'Two', severity: 'medium', helpUri: 'https://example.test/2', tags: [] },
+    ],
+    findings,
+    errors: [{ uri: 'c.zip', code: 'PARSE_ERROR', message: 'bad' }],
+    skipped: [{ uri: 'README.md', reason: 'not a model' }],
+    complete: false,
+  };
+}
+
+describe('renderSarif', () => {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as object);
+
+  it('validates against the official SARIF 2.1.0 schema', () => {
+    const log: unknown = JSON.parse(renderSarif(sampleReport()));
+    const ok = validate(log);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('rejects a broken log (the schema check can fail)', () => {
+    const log = JSON.parse(renderSarif(sampleReport())) as { runs: { results: { level: string }[] }[] };
+    const result = log.runs[0]?.results[0];
+    if (result) result.level = 'fatal';
+    expect(validate(log)).toBe(false);
+  });
+
+  it('maps severities, fingerprints, suppressions and tool errors', () => {
+    const log = JSON.parse(renderSarif(sampleReport())) as {
+      runs: {
+        tool: { driver: { rules: { properties: Record<string, unknown> }[] } };
+        results: Record<string, unknown>[];
+        invocations: { executionSuccessful: boolean; toolExecutionNotifications: unknown[] }[];
+      }[];
+    };
+    const run = log.runs[0];
+    expect(run?.tool.driver.rules[0]?.properties['security-severity']).toBe('9.5');
+    expect(run?.tool.driver.rules[1]?.properties['security-severity']).toBe('5.5');
+    expect(run?.results[0]?.level).toBe('error');
+    expect(run?.results[0]?.partialFingerprints).toEqual({ 'bulwarkFingerprint/v1': expect.stringMatching(/^[0-9a-f]{32}$/) as unknown });
+    expect(run?.results[1]?.suppressions).toEqual([{ kind: 'external', justification: 'reviewed' }]);
+    expect(run?.invocations[0]?.executionSuccessful).toBe(false);
+    expect(run?.invocations[0]?.toolExecutionNotifications).toHaveLength(2);
+    expect(sarifLevel('low')).toBe('note');
+  });
+});

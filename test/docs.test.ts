@@ -1,0 +1,40 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../src/errors.js';
+import { BUILTIN_RULES } from '../src/rules/index.js';
+import { renderCallablesDoc } from '../src/rules/pickle/callables-doc.js';
+import { VERSION } from '../src/version.js';
+
+const docs = new URL('../docs/', import.meta.url);
+
+describe('documentation', () => {
+  it('has docs/rules/<ID>.md for every rule, naming it, and no page for a rule that does not exist', () => {
+    const pages = readdirSync(new URL('rules/', docs)).filter((f) => f.endsWith('.md'));
+    for (const rule of BUILTIN_RULES) {
+      const page = readFileSync(new URL(`rules/${rule.meta.id}.md`, docs), 'utf8');
+      expect(page).toContain(`# ${rule.meta.id} ${rule.meta.name}`);
+      expect(rule.meta.helpUri.endsWith(`docs/rules/${rule.meta.id}.md`)).toBe(true);
+    }
+    expect(pages.sort()).toEqual(BUILTIN_RULES.map((r) => `${r.meta.id}.md`).sort());
+  });
+
+  it('has rule ids that are unique and well-formed', () => {
+    const ids = BUILTIN_RULES.map((r) => r.meta.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^BW-[A-Z]{3}-\d{3}$/);
+  });
+
+  it('documents every error code', () => {
+    const page = readFileSync(new URL('errors.md', docs), 'utf8');
+    for (const code of ERROR_CODES) expect(page).toContain(`| \`${code}\` |`);
+  });
+
+  it('has docs/callables.md generated from the lists (run `npm run docs` after changing them)', () => {
+    expect(readFileSync(new URL('callables.md', docs), 'utf8')).toBe(renderCallablesDoc());
+  });
+
+  it('keeps VERSION equal to package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+  });
+});
