@@ -89,6 +89,16 @@ export interface PickleStream {
   persistentIds: number;
   /** Present when the stream ended without STOP. */
   error?: StreamError;
+  /**
+   * Oddities CPython's unpickler would raise on but that did not stop the scan (a GET of a missing
+   * memo key, an EXT code <= 0, a nested pickle too deep to follow), bounded. Present when non-empty.
+   */
+  anomalies?: { offset: number; message: string }[];
+  /**
+   * Repeats dropped to bound memory: after the first 100 000 globals (invocations) of a stream, only
+   * ones with a name (callable) not recorded yet are kept. Present when something was dropped.
+   */
+  omitted?: { globals: number; invocations: number };
 }
 
 /** Joblib `NumpyArrayWrapper` arrays whose raw bytes were found inline and skipped. */
