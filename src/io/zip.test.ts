@@ -207,6 +207,22 @@ describe('readZipDirectory', () => {
     expect(await text(src, dir, 'archive/other.pkl')).toBe('stored too');
   });
 
+  it('says so when a member flagged as encrypted really does not inflate', async () => {
+    const zip = buildZip([{ name: 'secret.pkl', data: 'plain', method: 8, flags: 1 }]);
+    const src = zipSource(zip);
+    const dir = await readZipDirectory(src, limits);
+    const entry = dir.entries[0];
+    if (entry === undefined) throw new Error('missing entry');
+    // Scramble the deflate stream as traditional PKWARE encryption would.
+    const garbled = zip.slice();
+    garbled.fill(0xff, entry.dataOffset, entry.dataOffset + entry.compressedSize);
+    await expectError(
+      openZipMember(zipSource(garbled), entry, { limits, budget: createInflateBudget(limits) }),
+      'PARSE_ERROR',
+      /model\.zip!secret\.pkl: corrupt deflate-raw stream at offset \d+.*flagged as encrypted$/,
+    );
+  });
+
   it('reports strong-encryption, masked-header and reserved bits, and flags set only locally', async () => {
     const dir = await read([
       { name: 'a', data: 'x', flags: 1 << 6 },

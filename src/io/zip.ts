@@ -13,7 +13,7 @@
  */
 import { crc32 } from 'node:zlib';
 
-import { BulwarkError } from '../errors.js';
+import { BulwarkError, isBulwarkError } from '../errors.js';
 import { bufferSource, childMember, sliceSource, type ByteSource } from './byte-source.js';
 import { inflateBounded, type InflateOptions } from './inflate.js';
 import type { Limits } from './limits.js';
@@ -498,7 +498,9 @@ export async function readZipDirectory(src: ByteSource, limits: Limits): Promise
   }
 
   const entries: ZipEntry[] = [];
-  const readLocal = windowReader(src, 64 * 1024);
+  // Small window: enough to cover closely packed small members in one read, while a directory of
+  // many large members costs one small read per entry rather than a big one.
+  const readLocal = windowReader(src, 4096);
   const firstIndex = new Map<string, number>();
   for (const [index, record] of records.entries()) {
     const entry = await readEntry(src, record, readLocal, anomalies);
@@ -719,11 +721,20 @@ export async function openZipMember(src: ByteSource, entry: ZipEntry, opts: Open
       `${where}: member declares ${entry.uncompressedSize} uncompressed bytes, more than maxMemberBytes=${opts.limits.maxMemberBytes}`,
     );
   }
-  const bytes = await inflateBounded(
-    { where, offset: entry.dataOffset, size: entry.compressedSize, load: () => src.read(entry.dataOffset, entry.compressedSize) },
-    'deflate-raw',
-    opts,
-  );
+  let bytes: Uint8Array;
+  try {
+    bytes = await inflateBounded(
+      { where, offset: entry.dataOffset, size: entry.compressedSize, load: () => src.read(entry.dataOffset, entry.compressedSize) },
+      'deflate-raw',
+      opts,
+    );
+  } catch (err) {
+    // Really encrypted data does not inflate; say so, since the flag alone did not stop us.
+    if (isBulwarkError(err, 'PARSE_ERROR') && ((entry.flags | (entry.localFlags ?? 0)) & FLAG_ENCRYPTED) !== 0) {
+      throw new BulwarkError('PARSE_ERROR', `${err.message}; the member is flagged as encrypted`, { cause: err });
+    }
+    throw err;
+  }
   if (opts.anomalies !== undefined) {
     if (bytes.length !== entry.uncompressedSize) {
       opts.anomalies.push({
