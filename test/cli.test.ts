@@ -1,10 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/types.js';
 import { runBulwark, tempDir } from './helpers.js';
+import { sarifSchemaErrors } from './sarif-schema.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -62,10 +61,7 @@ describe('bulwark CLI', () => {
     expect(report.schemaVersion).toBe(1);
     expect(report.findings[0]?.location).toMatchObject({ uri: files.evil, offset: 0 });
     const s = await runBulwark(['scan', tmp.dir, '--format', 'sarif', '--fail-on', 'none', '--allow-incomplete']);
-    const ajv = new Ajv({ strict: false });
-    addFormats(ajv);
-    const schema = JSON.parse(readFileSync(new URL('../../shared/schemas/sarif-schema-2.1.0.json', import.meta.url), 'utf8')) as object;
-    expect(ajv.validate(schema, JSON.parse(s.stdout))).toBe(true);
+    expect(sarifSchemaErrors(JSON.parse(s.stdout))).toEqual([]);
   });
 
   it('writes --output atomically and leaves nothing behind when it cannot', async () => {

@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { sarifSchemaErrors } from '../../test/sarif-schema.js';
 import { finaliseFindings } from './fingerprint.js';
 import { renderSarif, sarifLevel } from './render-sarif.js';
 import type { Report } from './types.js';
-
-const schemaPath = fileURLToPath(new URL('../../../shared/schemas/sarif-schema-2.1.0.json', import.meta.url));
 
 function sampleReport(): Report {
   const findings = finaliseFindings(
@@ -37,22 +32,16 @@ function sampleReport(): Report {
 }
 
 describe('renderSarif', () => {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  addFormats(ajv);
-  const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as object);
-
   it('validates against the official SARIF 2.1.0 schema', () => {
     const log: unknown = JSON.parse(renderSarif(sampleReport()));
-    const ok = validate(log);
-    expect(validate.errors ?? []).toEqual([]);
-    expect(ok).toBe(true);
+    expect(sarifSchemaErrors(log)).toEqual([]);
   });
 
   it('rejects a broken log (the schema check can fail)', () => {
     const log = JSON.parse(renderSarif(sampleReport())) as { runs: { results: { level: string }[] }[] };
     const result = log.runs[0]?.results[0];
     if (result) result.level = 'fatal';
-    expect(validate(log)).toBe(false);
+    expect(sarifSchemaErrors(log).length).toBeGreaterThan(0);
   });
 
   it('maps severities, fingerprints, suppressions and tool errors', () => {

@@ -1,4 +1,6 @@
 import type { PickleFacts } from '../formats/pickle/facts.js';
+import type { TarAnomalyKind } from '../io/tar.js';
+import type { ZipAnomalyKind } from '../io/zip.js';
 import type { FindingDraft, RuleMeta } from '../report/types.js';
 import type { CallablePolicy } from './pickle/callable-policy.js';
 
@@ -11,8 +13,8 @@ export interface ArchiveFacts {
 
 /** One structural oddity of an archive, as found by the reader. */
 export interface ArchiveAnomaly {
-  /** Reader-specific kind, e.g. `name-mismatch`, `duplicate-name`, `flag-bits`, `path-traversal`. */
-  kind: string;
+  /** What the zip or tar reader found (see ANOMALY_RULES for the rule that judges each). */
+  kind: ZipAnomalyKind | TarAnomalyKind;
   member: string;
   offset?: number;
   detail: string;

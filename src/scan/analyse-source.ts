@@ -4,7 +4,7 @@ import { looksLikeProtocol01Pickle, parsePickle, sniffPickle } from '../formats/
 import { childMember, sliceSource, type ByteSource } from '../io/byte-source.js';
 import { decompressToSource, sniffCompression } from '../io/gzip.js';
 import type { Limits } from '../io/limits.js';
-import { readTarEntries, sniffTar, type TarEntry } from '../io/tar.js';
+import { findTarAnomalies, readTarEntries, sniffTar } from '../io/tar.js';
 import { openZipMember, readZipDirectory, sniffZip, type InflateBudget, type ZipEntry } from '../io/zip.js';
 import type { ReportError, Skipped } from '../report/types.js';
 import type { ArchiveAnomaly, Facts, RuleContext } from '../rules/types.js';
@@ -136,17 +136,9 @@ function isTorchStorage(name: string): boolean {
   return /(^|\/)data\/\d+$/.test(name);
 }
 
-function zipAnomalies(anomalies: readonly { kind: string; member: string; offset?: number; detail: string }[]): ArchiveAnomaly[] {
-  return anomalies.map((a) => {
-    const out: ArchiveAnomaly = { kind: a.kind, member: a.member, detail: a.detail };
-    if (a.offset !== undefined) out.offset = a.offset;
-    return out;
-  });
-}
-
 async function analyseZip(src: ByteSource, depth: number, env: AnalysisEnv): Promise<boolean> {
   const dir = await readZipDirectory(src, env.limits);
-  env.sink.located.push({ facts: { kind: 'archive', format: 'zip', anomalies: zipAnomalies(dir.anomalies) }, where: where(src, 'other') });
+  env.sink.located.push({ facts: { kind: 'archive', format: 'zip', anomalies: dir.anomalies }, where: where(src, 'other') });
   const files: ZipEntry[] = dir.entries.filter((e) => !e.isDirectory);
   env.sink.counters.archiveMembers += files.length;
   // PyTorch writes `<folder>/data.pkl`; the folder name is free, so match any folder.
@@ -183,35 +175,12 @@ async function analyseTorchStorage(member: ByteSource, env: AnalysisEnv): Promis
   }
 }
 
-function tarAnomalies(entries: readonly TarEntry[]): ArchiveAnomaly[] {
-  const out: ArchiveAnomaly[] = [];
-  const seen = new Set<string>();
-  const escapes = (p: string): 'absolute-path' | 'path-traversal' | undefined => {
-    if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return 'absolute-path';
-    if (p.split(/[\\/]/).includes('..')) return 'path-traversal';
-    return undefined;
-  };
-  for (const e of entries) {
-    const nameKind = escapes(e.name);
-    if (nameKind) out.push({ kind: nameKind, member: e.name, offset: e.headerOffset, detail: `path ${JSON.stringify(e.name)} leaves the extraction directory` });
-    if ((e.type === 'symlink' || e.type === 'hardlink') && e.linkName !== undefined) {
-      const linkKind = escapes(e.linkName);
-      if (linkKind) out.push({ kind: 'path-traversal', member: e.name, offset: e.headerOffset, detail: `${e.type} to ${JSON.stringify(e.linkName)} points outside the archive` });
-    }
-    if (e.type === 'file') {
-      if (seen.has(e.name)) out.push({ kind: 'duplicate-name', member: e.name, offset: e.headerOffset, detail: 'the name appears more than once; extractors keep the last, scanners may read the first' });
-      seen.add(e.name);
-    }
-  }
-  return out;
-}
-
 /** Members of PyTorch's legacy tar format that hold pickles. */
 const TORCH_TAR_PICKLES = new Set(['sys_info', 'pickle', 'storages', 'tensors']);
 
 async function analyseTar(src: ByteSource, depth: number, env: AnalysisEnv): Promise<boolean> {
   const entries = await readTarEntries(src, env.limits);
-  env.sink.located.push({ facts: { kind: 'archive', format: 'tar', anomalies: tarAnomalies(entries) }, where: where(src, 'other') });
+  env.sink.located.push({ facts: { kind: 'archive', format: 'tar', anomalies: findTarAnomalies(entries) }, where: where(src, 'other') });
   const files = entries.filter((e) => e.type === 'file');
   env.sink.counters.archiveMembers += files.length;
   const names = new Set(files.map((e) => e.name));
