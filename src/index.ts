@@ -4,4 +4,26 @@
 export { VERSION } from './version.js';
 export { BulwarkError, isBulwarkError, ERROR_CODES, type ErrorCode } from './errors.js';
 export * from './report/index.js';
-export { DEFAULT_LIMITS, resolveLimits, type Limits, type LimitOverrides } from './io/limits.js';
+export {
+  DEFAULT_LIMITS,
+  resolveLimits,
+  openFileSource,
+  bufferSource,
+  type Limits,
+  type LimitOverrides,
+  type ByteSource,
+  type FileByteSource,
+} from './io/index.js';
+export {
+  scan,
+  loadScanConfig,
+  parseScanConfig,
+  DEFAULT_SCAN_OPTIONS,
+  type ScanOptions,
+  type ScanProgress,
+  type ScanConfig,
+  type Suppression,
+  type DetectedFormat,
+} from './scan/index.js';
+export { parsePickle, sniffPickle, type PickleFacts, type PickleStream, type GlobalImport, type Invocation, type CallableRef } from './formats/pickle/index.js';
+export { BUILTIN_RULES, compileCallablePolicy, type CallablePolicy, type CallableVerdict } from './rules/index.js';

@@ -1,7 +1,6 @@
-import type { PickleFacts } from '../formats/pickle/facts.js';
-import type { TarAnomalyKind } from '../io/tar.js';
-import type { ZipAnomalyKind } from '../io/zip.js';
-import type { FindingDraft, RuleMeta } from '../report/types.js';
+import type { PickleFacts } from '../formats/pickle/index.js';
+import type { TarAnomalyKind, ZipAnomalyKind } from '../io/index.js';
+import type { FindingDraft, RuleMeta } from '../report/index.js';
 import type { CallablePolicy } from './pickle/callable-policy.js';
 
 /** Facts about how an archive is built (zip/tar), reduced to what rules judge. */

@@ -1,21 +1,22 @@
 import { BulwarkError, isBulwarkError } from '../errors.js';
-import { parseNpyHeader, sniffNpy } from '../formats/numpy/index.js';
+import { parseNpyHeader } from '../formats/numpy/index.js';
 import { looksLikeProtocol01Pickle, parsePickle, sniffPickle } from '../formats/pickle/index.js';
-import { childMember, sliceSource, type ByteSource } from '../io/byte-source.js';
-import { decompressToSource, sniffCompression } from '../io/gzip.js';
-import type { Limits } from '../io/limits.js';
-import { findTarAnomalies, readTarEntries, sniffTar } from '../io/tar.js';
-import { openZipMember, readZipDirectory, sniffZip, type InflateBudget, type ZipEntry } from '../io/zip.js';
-import type { ReportError, Skipped } from '../report/types.js';
-import type { ArchiveAnomaly, Facts, RuleContext } from '../rules/types.js';
 import {
-  SNIFF_BYTES,
-  isTorchLegacy,
-  sniffGguf,
-  sniffHdf5,
-  sniffSafetensors,
-  type DetectedFormat,
-} from './sniff.js';
+  childMember,
+  decompressToSource,
+  findTarAnomalies,
+  openZipMember,
+  readTarEntries,
+  readZipDirectory,
+  sliceSource,
+  type ByteSource,
+  type InflateBudget,
+  type Limits,
+  type ZipEntry,
+} from '../io/index.js';
+import type { ReportError, Skipped } from '../report/index.js';
+import type { Facts, RuleContext } from '../rules/index.js';
+import { SNIFF_BYTES, isTorchLegacy, sniffMagic, type DetectedFormat } from './sniff.js';
 
 /** Facts plus where they came from; the scanner adds the user's policy and runs the rules. */
 export interface LocatedFacts {
@@ -95,17 +96,10 @@ function recordError(env: AnalysisEnv, src: ByteSource, err: unknown): void {
   throw err;
 }
 
-/** Sniffs `src` by content. */
+/** Sniffs `src` by content: magic numbers, then a bounded trial parse for protocol 0/1 pickles. */
 export async function detectFormat(src: ByteSource, head: Uint8Array, limits: Limits): Promise<DetectedFormat> {
-  if (sniffZip(head)) return 'zip';
-  if (sniffNpy(head)) return 'npy';
-  if (sniffHdf5(head)) return 'hdf5';
-  if (sniffGguf(head)) return 'gguf';
-  if (sniffPickle(head)) return 'pickle';
-  const compression = sniffCompression(head);
-  if (compression !== undefined) return compression;
-  if (sniffTar(head)) return 'tar';
-  if (sniffSafetensors(head, src.size)) return 'safetensors';
+  const magic = sniffMagic(head, src.size);
+  if (magic !== undefined) return magic;
   if (await looksLikeProtocol01Pickle(src, limits)) return 'pickle';
   return 'unknown';
 }

@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { openFileSource } from '../io/byte-source.js';
-import { resolveLimits, type LimitOverrides, type Limits } from '../io/limits.js';
-import { createInflateBudget } from '../io/zip.js';
-import { compareFindings } from '../report/order.js';
-import { finaliseFindings } from '../report/fingerprint.js';
-import type { Finding, FindingDraft, Report, ReportError, Severity, Skipped, Subject } from '../report/types.js';
+import { createInflateBudget, openFileSource, resolveLimits, type LimitOverrides, type Limits } from '../io/index.js';
+import {
+  compareFindings,
+  finaliseFindings,
+  type Finding,
+  type FindingDraft,
+  type Report,
+  type ReportError,
+  type Severity,
+  type Skipped,
+  type Subject,
+} from '../report/index.js';
 import { BUILTIN_RULES, compileCallablePolicy, type AnyRule, type Facts, type RuleContext } from '../rules/index.js';
 import { VERSION } from '../version.js';
 import { analyseSource, recordError, type AnalysisCounters, type AnalysisSink, type LocatedFacts } from './analyse-source.js';

@@ -1,8 +1,11 @@
 /**
  * Format detection from content. The extension is never trusted: it is only compared with what
- * the bytes say (BW-FMT-001). Magic numbers first; the protocol 0/1 pickle check, which needs a
- * trial parse, runs last and only when nothing else matched.
+ * the bytes say (BW-FMT-001). Magic numbers first, in the order of BUILTIN_FORMATS; the protocol
+ * 0/1 pickle check, which needs a bounded trial parse, runs last and only when nothing matched.
  */
+import { sniffNpy } from '../formats/numpy/index.js';
+import { sniffPickle } from '../formats/pickle/index.js';
+import { sniffCompression, sniffTar, sniffZip } from '../io/index.js';
 
 /** Every format the scanner can tell apart by content. */
 export type DetectedFormat =
@@ -24,6 +27,12 @@ export type DetectedFormat =
 /** How many leading bytes sniffing needs. */
 export const SNIFF_BYTES = 512;
 
+/** One content sniffer: given the first SNIFF_BYTES and the total size, which format (if any). */
+export interface FormatSniffer {
+  id: string;
+  sniff(head: Uint8Array, size: number): DetectedFormat | undefined;
+}
+
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 function startsWith(head: Uint8Array, magic: readonly number[], at = 0): boolean {
@@ -42,7 +51,7 @@ export function sniffSafetensors(head: Uint8Array, size: number): boolean {
   return n >= 2n && n <= BigInt(size - 8) && head[8] === 0x7b;
 }
 
-/** GGUF: `GGUF` then a little-endian version (1-3 today). */
+/** GGUF: `GGUF` then a little-endian version. */
 export function sniffGguf(head: Uint8Array): boolean {
   return startsWith(head, [0x47, 0x47, 0x55, 0x46]);
 }
@@ -50,6 +59,36 @@ export function sniffGguf(head: Uint8Array): boolean {
 /** HDF5 superblock signature at offset 0 (Keras .h5 files). */
 export function sniffHdf5(head: Uint8Array): boolean {
   return startsWith(head, HDF5_MAGIC);
+}
+
+const when =
+  (format: DetectedFormat, test: (head: Uint8Array, size: number) => boolean) =>
+  (head: Uint8Array, size: number): DetectedFormat | undefined =>
+    test(head, size) ? format : undefined;
+
+/**
+ * The content sniffers, most specific magic first. An explicit list: nothing registers itself.
+ * Compression before tar (a tar header checksum can look valid by chance only after real magics
+ * failed), safetensors last (its test is the weakest).
+ */
+export const BUILTIN_FORMATS: readonly FormatSniffer[] = [
+  { id: 'zip', sniff: when('zip', sniffZip) },
+  { id: 'npy', sniff: when('npy', sniffNpy) },
+  { id: 'hdf5', sniff: when('hdf5', sniffHdf5) },
+  { id: 'gguf', sniff: when('gguf', sniffGguf) },
+  { id: 'pickle', sniff: when('pickle', sniffPickle) },
+  { id: 'compressed', sniff: (head) => sniffCompression(head) },
+  { id: 'tar', sniff: when('tar', sniffTar) },
+  { id: 'safetensors', sniff: when('safetensors', sniffSafetensors) },
+];
+
+/** The format of the first sniffer that recognises `head`, or undefined. */
+export function sniffMagic(head: Uint8Array, size: number): DetectedFormat | undefined {
+  for (const f of BUILTIN_FORMATS) {
+    const hit = f.sniff(head, size);
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
 }
 
 /**

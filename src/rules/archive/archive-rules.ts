@@ -1,5 +1,4 @@
-import type { TarAnomalyKind } from '../../io/tar.js';
-import type { ZipAnomalyKind } from '../../io/zip.js';
+import type { TarAnomalyKind, ZipAnomalyKind } from '../../io/index.js';
 import type { Location, Severity } from '../../report/types.js';
 import { defineRuleMeta } from '../meta.js';
 import type { ArchiveAnomaly, ArchiveFacts, Rule, RuleContext } from '../types.js';
