@@ -34,7 +34,13 @@ export function renderText(report: Report, opts: TextOptions = { colour: false }
     lines.push(`         ${f.message}`);
   }
   for (const e of report.errors) lines.push(`ERROR    ${e.code}  ${e.uri ?? ''}: ${e.message}`);
-  for (const s of report.skipped) lines.push(`SKIPPED  ${s.uri}: ${s.reason}`);
+  // One line per reason: a model repository has many non-model files, the JSON lists them all.
+  const byReason = new Map<string, string[]>();
+  for (const s of report.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.uri]);
+  for (const [reason, uris] of byReason) {
+    const shown = uris.slice(0, 3).join(', ') + (uris.length > 3 ? `, and ${uris.length - 3} more` : '');
+    lines.push(`SKIPPED  ${reason}: ${shown}`);
+  }
   const active = report.findings.filter((f) => !f.suppressed);
   const counts = SEVERITIES.map((s) => [s, active.filter((f) => f.severity === s).length] as const)
     .filter(([, n]) => n > 0)
