@@ -294,14 +294,27 @@ describe('nested pickles', () => {
     expect(first(facts).complete).toBe(true);
   });
 
-  it('follows cPickle.loads of a protocol 0 STRING (offsets from the STRING opcode)', async () => {
-    const parts = [op('GLOBAL', 'cPickle', 'loads'), op('STRING', "'cos\\nsystem\\n.'"), op('TUPLE1'), op('REDUCE'), STOP];
+  it('follows cPickle.loads of a protocol 0 STRING (offsets pinned to the STRING opcode)', async () => {
+    const parts = [op('GLOBAL', 'cPickle', 'loads'), op('STRING', "'cos\\nsystem\\n(S\\'id\\'\\ntR.'"), op('TUPLE1'), op('REDUCE'), STOP];
     const at = offsets(parts);
     const facts = await parse(parts);
     const nested = facts.streams[1];
-    expect(nested?.origin).toBe('nested-bytes');
-    expect(nested?.start).toBe(at[1]);
+    expect(nested).toMatchObject({ origin: 'nested-bytes', start: at[1], end: at[1], complete: true });
     expect(nested?.globals[0]).toMatchObject({ module: 'os', name: 'system', offset: at[1] });
+    expect(nested?.invocations[0]).toMatchObject({ offset: at[1], callable: { kind: 'global', importOffset: at[1] }, argsPreview: "('id',)" });
+  });
+
+  it("follows pickle.loads(_codecs.encode(s, 'latin1')), the protocol 2 spelling of bytes", async () => {
+    const inner = assemblePickle([op('PROTO', 2), op('GLOBAL', 'os', 'system'), op('STOP')]);
+    const latin1 = String.fromCharCode(...inner);
+    const parts = [
+      op('PROTO', 2), op('GLOBAL', 'pickle', 'loads'), op('GLOBAL', '_codecs', 'encode'), op('BINUNICODE', latin1), sbu('latin1'),
+      op('TUPLE2'), op('REDUCE'), op('TUPLE1'), op('REDUCE'), STOP,
+    ];
+    const at = offsets(parts);
+    const facts = await parse(parts);
+    expect(facts.streams[1]).toMatchObject({ origin: 'nested-bytes', start: at[6], complete: true });
+    expect(facts.streams[1]?.globals[0]).toMatchObject({ module: 'os', name: 'system', offset: at[6] });
   });
 
   it('follows pickle.load(io.BytesIO(...))', async () => {

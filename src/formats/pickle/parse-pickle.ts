@@ -213,8 +213,11 @@ async function runPending(ctx: Ctx, r: Reader, vm: Vm, depth: number, trial: boo
 /**
  * Parses a bytes constant passed to a loads-like call. When the bytes sit verbatim in the source
  * (binary opcodes), the nested stream is parsed in place: its offsets are real offsets in the
- * source and `start` is the payload's first byte. Bytes decoded from a protocol 0 STRING are parsed
- * from memory; their offsets are the STRING opcode's offset plus the index in the decoded bytes.
+ * source and `start` is the payload's first byte. Bytes that do not sit verbatim in the source (a
+ * protocol 0 STRING with escapes, or `_codecs.encode(s, 'latin1')` as protocols 0-2 write bytes)
+ * are parsed from memory and have no exact place in the source: every offset in those streams
+ * (start, end, imports, calls, errors) is the offset of the opcode that produced the bytes (STRING,
+ * or the REDUCE of `_codecs.encode`), so a finding points at the payload that holds them.
  */
 async function parseNested(ctx: Ctx, r: Reader, parent: PickleStream, payload: BytesValue, depth: number): Promise<void> {
   if (depth >= MAX_NESTING) {
@@ -246,8 +249,27 @@ async function parseNested(ctx: Ctx, r: Reader, parent: PickleStream, payload: B
     },
   };
   const nested = newStream('nested-bytes', shift);
+  const firstStream = ctx.facts.streams.length;
+  const firstArray = ctx.facts.joblibArrays.length;
   ctx.facts.streams.push(nested);
   await runStream(ctx, newReader(virtual), nested, shift + data.length, depth + 1, false);
+  for (const s of ctx.facts.streams.slice(firstStream)) relocate(s, payload.op);
+  for (const a of ctx.facts.joblibArrays.slice(firstArray)) a.offset = payload.op;
+  if (ctx.facts.limitHit !== undefined && ctx.facts.limitHit.offset >= r.src.size) ctx.facts.limitHit.offset = payload.op;
+}
+
+/** Pins every offset of a stream parsed from decoded bytes to the opcode that produced them. */
+function relocate(s: PickleStream, offset: number): void {
+  s.start = offset;
+  s.end = offset;
+  for (const g of s.globals) g.offset = offset;
+  for (const i of s.invocations) {
+    i.offset = offset;
+    if (i.callable.kind === 'global') i.callable.importOffset = offset;
+  }
+  for (const d of s.dynamicImports) d.offset = offset;
+  for (const a of s.anomalies ?? []) a.offset = offset;
+  if (s.error !== undefined) s.error.offset = offset;
 }
 
 /** Opcodes that can begin a protocol 0/1 pickle (no PROTO): pushes that need nothing below them. */

@@ -50,7 +50,7 @@ export type Value =
    * The result of an invocation (REDUCE, NEWOBJ, ...): `fn` made it from `args`; BUILD later sets
    * `state`. Objects are shared by reference through the memo, as in the unpickler.
    */
-  | { k: 'call'; fn: CallableRef; args: Value; state: Value | undefined; d: number }
+  | { k: 'call'; fn: CallableRef; args: Value; state: Value | undefined; d: number; offset: number }
   | { k: 'ext'; code: number }
   | { k: 'pid'; of: Value }
   /** The callable produced by a STACK_GLOBAL whose operands are not constants. */

@@ -204,12 +204,27 @@ const NESTED_LOADS = new Set([
 const NESTED_LOAD = new Set(['pickle\u0000load', 'pickle\u0000_load', '_pickle\u0000load', 'dill\u0000load', 'dill._dill\u0000load', 'cloudpickle\u0000load']);
 const BYTES_IO = new Set(['io\u0000BytesIO', '_io\u0000BytesIO']);
 
+/**
+ * The bytes a value stands for: a bytes constant, a Python 2 str, or `_codecs.encode(s, 'latin1')`,
+ * which is how protocols 0-2 write a Python 3 bytes object.
+ */
 function bytesOf(v: Value | undefined): BytesValue | undefined {
   if (v === undefined) return undefined;
   if (v.k === 'bytes') return v;
   if (v.k === 'str') return v.asBytes;
-  return undefined;
+  if (v.k !== 'call' || v.fn.kind !== 'global' || v.fn.module !== '_codecs' || v.fn.name !== 'encode' || v.args.k !== 'tuple') return undefined;
+  const [text, codec] = v.args.items;
+  if (text?.k !== 'str' || text.cut || codec?.k !== 'str' || !LATIN1.has(codec.v.toLowerCase())) return undefined;
+  const data = new Uint8Array(text.v.length);
+  for (let i = 0; i < text.v.length; i++) {
+    const c = text.v.charCodeAt(i);
+    if (c > 0xff) return undefined;
+    data[i] = c;
+  }
+  return { k: 'bytes', op: v.offset, length: data.length, at: undefined, data, prefix: copyPrefix(data) };
 }
+
+const LATIN1 = new Set(['latin1', 'latin-1', 'iso-8859-1', 'iso8859-1', 'l1']);
 
 /** The bytes a REDUCE would unpickle, when `fn(args)` is a loads-like call on a kept constant. */
 function nestedPayload(fn: Value, args: Value): BytesValue | undefined {
@@ -762,7 +777,7 @@ function invoke(vm: Vm, opcode: InvokeOpcode, offset: number, fn: Value, args: V
   recordCall(vm, opcode, offset, callable, args);
   const d = depthOf(args) + 1;
   if (d > vm.limits.maxDepth) return undefined;
-  return { k: 'call', fn: callable, args, state: undefined, d };
+  return { k: 'call', fn: callable, args, state: undefined, d, offset };
 }
 
 /** The value of a length-prefixed payload opcode; undefined for invalid UTF-8. */
