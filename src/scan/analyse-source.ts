@@ -125,6 +125,21 @@ async function analysePickle(
   }
 }
 
+/**
+ * Looks for a zip archive that does not start at offset 0 (found by its end-of-central-directory
+ * record, as Python's zipfile and unzip find it). Only a probe: content with no valid directory is
+ * simply not a zip, and produces no error. Returns undefined when there is no archive, else
+ * whether the archive holds executable content.
+ */
+async function analyseEmbeddedZip(src: ByteSource, depth: number, env: AnalysisEnv): Promise<boolean | undefined> {
+  try {
+    await readZipDirectory(src, env.limits);
+  } catch {
+    return undefined;
+  }
+  return analyseZip(src, depth, env);
+}
+
 /** A PyTorch zip storage member (`<archive>/data/<n>`): raw tensor bytes, never unpickled by torch. */
 function isTorchStorage(name: string): boolean {
   return /(^|\/)data\/\d+$/.test(name);
@@ -211,6 +226,8 @@ export async function analyseSource(src: ByteSource, depth: number, env: Analysi
     case 'pickle':
       await analysePickle(src, isTorchLegacy(head) ? 'pytorch-legacy' : 'plain', env);
       executable = true;
+      // A pickle/zip polyglot: torch.load sees the pickle, zip-based tools see the archive.
+      if (await analyseEmbeddedZip(src, depth, env)) executable = true;
       break;
     case 'zip':
       executable = await analyseZip(src, depth, env);
@@ -245,9 +262,13 @@ export async function analyseSource(src: ByteSource, depth: number, env: Analysi
     case 'hdf5':
       env.sink.skipped.push({ uri: describe(src), reason: RECOGNISED_ONLY[detected] ?? detected });
       break;
-    case 'unknown':
-      if (depth === 0) env.sink.skipped.push({ uri: src.uri, reason: 'not a model format Bulwark recognises' });
+    case 'unknown': {
+      // Zip readers find an archive by its end record, whatever precedes it (self-extracting stubs).
+      const embedded = await analyseEmbeddedZip(src, depth, env);
+      if (embedded === undefined && depth === 0) env.sink.skipped.push({ uri: src.uri, reason: 'not a model format Bulwark recognises' });
+      executable = embedded ?? false;
       break;
+    }
     default: {
       const never: never = detected;
       throw new BulwarkError('INTERNAL', `unhandled format ${String(never)}`);
