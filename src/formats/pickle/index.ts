@@ -18,3 +18,4 @@ export type {
 } from './facts.js';
 export { PICKLE_OPCODES, OPCODE_BY_CODE, OPCODE_BY_NAME, HIGHEST_PROTOCOL, type PickleArg, type PickleOpcode, type PickleOpName } from './opcodes.js';
 export { IMPORT_MAPPING, NAME_MAPPING, mapPython2Name, type MappedName } from './compat-names.js';
+export { assemblePickle, op as pickleOp, raw as pickleRaw, type AsmArg, type AsmPart } from './assemble.js';

@@ -191,18 +191,33 @@ function reprBytes(b: Uint8Array, total: number): string {
 
 /** Python-like, bounded rendering of a value for evidence (`('echo hi',)`); depth-capped. */
 export function renderValue(v: Value, max = 200): string {
-  const s = render(v, 4);
+  // The budget bounds the work too, not just the output: wide, deep values stop rendering early.
+  const s = render(v, 4, { left: max + 16 });
   return s.length > max ? `${s.slice(0, max)}...` : s;
 }
 
-function renderItems(items: readonly Value[], n: number, depth: number): string {
-  const parts = items.slice(0, 8).map((it) => render(it, depth - 1));
+interface Budget {
+  left: number;
+}
+
+function renderItems(items: readonly Value[], n: number, depth: number, b: Budget): string {
+  const parts: string[] = [];
+  for (const it of items) {
+    if (parts.length >= 8 || b.left <= 0) break;
+    parts.push(render(it, depth - 1, b));
+  }
   if (n > parts.length) parts.push('...');
   return parts.join(', ');
 }
 
-function render(v: Value, depth: number): string {
-  if (depth <= 0) return '...';
+function render(v: Value, depth: number, b: Budget): string {
+  if (depth <= 0 || b.left <= 0) return '...';
+  const s = renderNode(v, depth, b);
+  b.left -= s.length;
+  return s;
+}
+
+function renderNode(v: Value, depth: number, b: Budget): string {
   switch (v.k) {
     case 'global':
       return `${v.module}.${v.name}`;
@@ -220,11 +235,15 @@ function render(v: Value, depth: number): string {
     case 'none':
       return 'None';
     case 'tuple':
-      return v.n === 1 && v.items[0] !== undefined ? `(${render(v.items[0], depth - 1)},)` : `(${renderItems(v.items, v.n, depth)})`;
+      return v.n === 1 && v.items[0] !== undefined ? `(${render(v.items[0], depth - 1, b)},)` : `(${renderItems(v.items, v.n, depth, b)})`;
     case 'list':
-      return `[${renderItems(v.items, v.n, depth)}]`;
+      return `[${renderItems(v.items, v.n, depth, b)}]`;
     case 'dict': {
-      const parts = v.entries.slice(0, 8).map(([a, b]) => `${render(a, depth - 1)}: ${render(b, depth - 1)}`);
+      const parts: string[] = [];
+      for (const [key, val] of v.entries) {
+        if (parts.length >= 8 || b.left <= 0) break;
+        parts.push(`${render(key, depth - 1, b)}: ${render(val, depth - 1, b)}`);
+      }
       if (v.n > parts.length) parts.push('...');
       return `{${parts.join(', ')}}`;
     }
@@ -235,7 +254,7 @@ function render(v: Value, depth: number): string {
     case 'ext':
       return `<extension ${v.code}>`;
     case 'pid':
-      return `<persistent id ${render(v.of, depth - 1)}>`;
+      return `<persistent id ${render(v.of, depth - 1, b)}>`;
     case 'dyn':
       return `<dynamic import>`;
     case 'array':
