@@ -32,7 +32,7 @@ export interface Limits {
 /** The defaults: generous enough for real models, tight enough to stop bombs. */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxPickleBytes: 1024 * 1024 * 1024,
-  maxOpcodes: 50_000_000,
+  maxOpcodes: 500_000_000,
   maxMemo: 5_000_000,
   maxDepth: 1_000,
   maxStackItems: 5_000_000,

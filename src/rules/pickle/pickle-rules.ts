@@ -157,13 +157,19 @@ export const extensionCodeRule: Rule<PickleFacts> = {
   },
 };
 
+/** Pickles at the head of a PyTorch legacy file: magic number, protocol, sys_info, object, storage keys. */
+const LEGACY_PICKLE_COUNT = 5;
+
 /** BW-PKL-005: a stream that ends without STOP. */
 export const malformedRule: Rule<PickleFacts> = {
   meta: defineRuleMeta('BW-PKL-005', 'pickle/malformed', 'Pickle stream is malformed or truncated', 'medium', ['cwe-502', 'owasp-ml06']),
   appliesTo: 'pickle',
   *check(facts, ctx) {
-    for (const s of facts.streams) {
+    for (const [i, s] of facts.streams.entries()) {
       if (!s.error || s.error.kind === 'limit') continue;
+      // PyTorch's legacy format is five pickles then raw storage bytes, which torch never unpickles:
+      // raw bytes that merely look like a pickle header there are data, unless they import something.
+      if (ctx.container === 'pytorch-legacy' && i >= LEGACY_PICKLE_COUNT && s.globals.length === 0) continue;
       yield {
         ruleId: 'BW-PKL-005',
         message: `Pickle${streamNote(s)} is ${s.error.kind} at offset ${s.error.offset}: ${s.error.message}. Python's unpickler runs every opcode before the break, so the globals found up to here are judged; scanners that reject broken pickles miss them.`,
