@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { atLeast } from '../src/report/order.js';
 import { scan } from '../src/scan/scan.js';
@@ -10,7 +10,22 @@ interface Entry {
   expect: 'clean' | { rules: string[]; mentions?: string[] };
 }
 
-const manifest = JSON.parse(readFileSync(fixture('manifest.json'), 'utf8')) as Entry[];
+/**
+ * Every fixture manifest: test/fixtures/manifest.json (pickle family) and one per format folder
+ * (test/fixtures/<format>/manifest.json), whose paths are relative to test/fixtures/.
+ */
+function loadManifests(): Entry[] {
+  const files = ['manifest.json', ...readdirSync(fixture('')).filter((d) => {
+    try {
+      return readdirSync(fixture(d)).includes('manifest.json');
+    } catch {
+      return false;
+    }
+  }).map((d) => `${d}/manifest.json`)];
+  return files.flatMap((f) => JSON.parse(readFileSync(fixture(f), 'utf8')) as Entry[]);
+}
+
+const manifest = loadManifests();
 const malicious = manifest.filter((e) => e.expect !== 'clean');
 const benign = manifest.filter((e) => e.expect === 'clean');
 

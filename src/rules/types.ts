@@ -56,7 +56,7 @@ export interface RuleContext {
 }
 
 /** A judgement over one kind of facts. Rules never touch bytes. */
-export interface Rule<F extends Facts = Facts> {
+export interface Rule<F extends { kind: string } = Facts> {
   meta: RuleMeta;
   appliesTo: F['kind'];
   check(facts: F, ctx: RuleContext): Iterable<FindingDraft>;
