@@ -1,4 +1,4 @@
-export type { Severity, RuleMeta, Location, Finding, Subject, ReportError, Skipped, Report, FindingDraft } from './types.js';
+export type { Severity, RuleMeta, Location, Finding, Subject, ReportError, Skipped, Report, FindingDraft, InventoryEntry } from './types.js';
 export { SEVERITIES } from './types.js';
 export { fingerprintOf, finaliseFindings } from './fingerprint.js';
 export { severityRank, atLeast, compareFindings } from './order.js';

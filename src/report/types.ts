@@ -64,6 +64,16 @@ export interface Skipped {
   reason: string;
 }
 
+/** One file of the scanned tree: what it is, so later stages need not sniff it again. */
+export interface InventoryEntry {
+  path: string;
+  /** Format detected from content (`pickle`, `zip`, `safetensors`, ..., `unknown`). */
+  format: string;
+  size: number;
+  /** Present when the scan hashed files (`digest`). */
+  sha256?: string;
+}
+
 /** The result of any Bulwark check. */
 export interface Report {
   schemaVersion: 1;
@@ -78,6 +88,8 @@ export interface Report {
   skipped: Skipped[];
   /** False when something could not be read or analysed (see `errors`). */
   complete: boolean;
+  /** Scan reports: every top-level file with its detected format and size (and digest when hashed). */
+  inventory?: InventoryEntry[];
 }
 
 /** A finding before its fingerprint and severity are filled in by the engine. */

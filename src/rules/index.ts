@@ -2,6 +2,7 @@ import { ARCHIVE_RULES } from './archive/archive-rules.js';
 import { FORMAT_RULES } from './format/format-rules.js';
 import { NUMPY_RULES } from './numpy/numpy-rules.js';
 import { PICKLE_RULES } from './pickle/pickle-rules.js';
+import { REPO_RULES } from './repo/repo-rules.js';
 import type { AnyRule } from './types.js';
 
 export type { Facts, FileFacts, ArchiveFacts, ArchiveAnomaly, NpyFacts, Rule, AnyRule, RuleContext } from './types.js';
@@ -10,4 +11,4 @@ export { DENIED_CALLABLES, DENIED_NAME_PARTS, ALLOWED_CALLABLES, ALLOWED_CLASS_N
 export { EXTENSION_FORMATS } from './format/format-rules.js';
 
 /** Every built-in rule, in id order. An explicit list: nothing registers itself on import. */
-export const BUILTIN_RULES: readonly AnyRule[] = [...ARCHIVE_RULES, ...FORMAT_RULES, ...NUMPY_RULES, ...PICKLE_RULES];
+export const BUILTIN_RULES: readonly AnyRule[] = [...ARCHIVE_RULES, ...FORMAT_RULES, ...NUMPY_RULES, ...PICKLE_RULES, ...REPO_RULES];

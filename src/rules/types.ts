@@ -1,3 +1,4 @@
+import type { HfConfigFacts } from '../formats/hf-config/index.js';
 import type { PickleFacts } from '../formats/pickle/index.js';
 import type { TarAnomalyKind, ZipAnomalyKind } from '../io/index.js';
 import type { FindingDraft, RuleMeta } from '../report/index.js';
@@ -40,7 +41,7 @@ export interface NpyFacts {
 }
 
 /** Every fact kind a rule can apply to. */
-export type Facts = PickleFacts | ArchiveFacts | FileFacts | NpyFacts;
+export type Facts = PickleFacts | ArchiveFacts | FileFacts | NpyFacts | HfConfigFacts;
 
 /** Where the facts came from, and the judgement inputs from the user's config. */
 export interface RuleContext {

@@ -1,4 +1,5 @@
 import { BulwarkError, isBulwarkError } from '../errors.js';
+import { HF_CONFIG_NAMES, MAX_HF_CONFIG_BYTES, parseHfConfigBytes } from '../formats/hf-config/index.js';
 import { parseNpyHeader } from '../formats/numpy/index.js';
 import { looksLikeProtocol01Pickle, parsePickle, sniffPickle } from '../formats/pickle/index.js';
 import {
@@ -46,6 +47,11 @@ export interface AnalysisEnv {
   signal: AbortSignal;
   budget: InflateBudget;
   sink: AnalysisSink;
+  /**
+   * Whether a file of that relative name exists beside the top-level file being analysed. Names
+   * come from untrusted content, so implementations must refuse names that leave the directory.
+   */
+  siblingExists?: (relativeName: string) => Promise<boolean>;
 }
 
 /** Formats recognised but not analysed by this version, with the reason users see. */
@@ -138,6 +144,24 @@ async function analyseEmbeddedZip(src: ByteSource, depth: number, env: AnalysisE
     return undefined;
   }
   return analyseZip(src, depth, env);
+}
+
+function baseName(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
+}
+
+/** Parses a Hugging Face config file and checks which referenced code files sit beside it. */
+async function analyseHfConfig(src: ByteSource, env: AnalysisEnv): Promise<void> {
+  if (src.size > MAX_HF_CONFIG_BYTES) {
+    throw new BulwarkError('LIMIT_EXCEEDED', `${describe(src)}: config file larger than ${MAX_HF_CONFIG_BYTES} bytes`);
+  }
+  const facts = parseHfConfigBytes(await src.read(0, src.size), baseName(leafName(src)), describe(src));
+  const local = [...facts.autoMap.filter((e) => e.remoteRepo === undefined).map((e) => e.module), ...facts.customPipelines.map((p) => p.impl.replace(/\.py$/, ''))];
+  if (local.length > 0 && src.member === undefined && env.siblingExists) {
+    const files = [...new Set(local.map((m) => `${m.replace(/\./g, '/')}.py`))].sort();
+    facts.codeFiles = await Promise.all(files.map(async (file) => ({ file, present: (await env.siblingExists?.(file)) ?? false })));
+  }
+  env.sink.located.push({ facts, where: where(src, 'other') });
 }
 
 /** A PyTorch zip storage member (`<archive>/data/<n>`): raw tensor bytes, never unpickled by torch. */
@@ -257,12 +281,21 @@ export async function analyseSource(src: ByteSource, depth: number, env: Analysi
       }
       break;
     }
+    case 'native':
+    case 'script':
+      // Judged from the file facts (BW-REP-002); nothing inside to parse.
+      executable = true;
+      break;
     case 'safetensors':
     case 'gguf':
     case 'hdf5':
       env.sink.skipped.push({ uri: describe(src), reason: RECOGNISED_ONLY[detected] ?? detected });
       break;
     case 'unknown': {
+      if (HF_CONFIG_NAMES.has(baseName(leafName(src)))) {
+        await analyseHfConfig(src, env);
+        break;
+      }
       // Zip readers find an archive by its end record, whatever precedes it (self-extracting stubs).
       const embedded = await analyseEmbeddedZip(src, depth, env);
       if (embedded === undefined && depth === 0) env.sink.skipped.push({ uri: src.uri, reason: 'not a model format Bulwark recognises' });

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { createInflateBudget, openFileSource, resolveLimits, type LimitOverrides, type Limits } from '../io/index.js';
 import {
   compareFindings,
   finaliseFindings,
   type Finding,
   type FindingDraft,
+  type InventoryEntry,
   type Report,
   type ReportError,
   type Severity,
@@ -74,6 +77,21 @@ interface FileResult {
   skipped: Skipped[];
   counters: AnalysisCounters;
   subject?: Subject;
+  inventory?: InventoryEntry;
+}
+
+/**
+ * A sibling lookup for `file`'s directory. Names come from untrusted content (auto_map, ONNX
+ * external data), so anything absolute or climbing out of the directory is refused unseen.
+ */
+export function siblingLookup(file: string): (name: string) => Promise<boolean> {
+  const dir = dirname(file);
+  return async (name: string): Promise<boolean> => {
+    const norm = normalize(name);
+    if (name.includes('\0') || isAbsolute(norm) || norm === '..' || norm.startsWith(`..${sep}`)) return false;
+    const info = await stat(join(dir, norm)).catch(() => undefined);
+    return info?.isFile() ?? false;
+  };
 }
 
 async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase: Pick<RuleContext, 'callables'>): Promise<FileResult> {
@@ -95,7 +113,7 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
     return result;
   }
   try {
-    await analyseSource(src, 0, { limits, signal, budget: createInflateBudget(limits), sink });
+    await analyseSource(src, 0, { limits, signal, budget: createInflateBudget(limits), sink, siblingExists: siblingLookup(t.path) });
   } catch (err) {
     opts.signal?.throwIfAborted();
     recordError({ limits, signal, budget: createInflateBudget(limits), sink }, src, err);
@@ -105,9 +123,13 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
   for (const located of sink.located) {
     result.drafts.push(...applyRules(BUILTIN_RULES, located, { ...located.where, ...ctxBase }));
   }
+  const top = sink.located.find((l) => l.facts.kind === 'file' && l.where.member === undefined);
+  result.inventory = { path: t.uri, format: top?.facts.kind === 'file' ? top.facts.detected : 'unknown', size: src.size };
   if (opts.digest) {
     try {
-      result.subject = { name: t.uri, digest: { sha256: await sha256File(t.path, opts.signal ?? new AbortController().signal) } };
+      const sha256 = await sha256File(t.path, opts.signal ?? new AbortController().signal);
+      result.subject = { name: t.uri, digest: { sha256 } };
+      result.inventory.sha256 = sha256;
     } catch (err) {
       opts.signal?.throwIfAborted();
       sink.errors.push({ uri: t.uri, code: 'FILE_UNREADABLE', message: `${t.uri}: cannot be hashed (${(err as Error).message})` });
@@ -176,6 +198,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
     errors,
     skipped: [...skipped, ...results.flatMap((r) => r.skipped)],
     complete: errors.length === 0,
+    inventory: results.flatMap((r) => (r.inventory ? [r.inventory] : [])),
   };
 }
 

@@ -22,6 +22,8 @@ export type DetectedFormat =
   | 'safetensors'
   | 'gguf'
   | 'hdf5'
+  | 'native'
+  | 'script'
   | 'unknown';
 
 /** How many leading bytes sniffing needs. */
@@ -61,6 +63,30 @@ export function sniffHdf5(head: Uint8Array): boolean {
   return startsWith(head, HDF5_MAGIC);
 }
 
+/** ELF, Mach-O (thin and fat) and PE executables and libraries. */
+export function sniffNative(head: Uint8Array): boolean {
+  if (startsWith(head, [0x7f, 0x45, 0x4c, 0x46])) return true;
+  const machO = [
+    [0xfe, 0xed, 0xfa, 0xce],
+    [0xfe, 0xed, 0xfa, 0xcf],
+    [0xce, 0xfa, 0xed, 0xfe],
+    [0xcf, 0xfa, 0xed, 0xfe],
+    [0xca, 0xfe, 0xba, 0xbe],
+  ];
+  if (machO.some((m) => startsWith(head, m))) return true;
+  // PE: 'MZ', then e_lfanew (u32 at 0x3c) pointing at 'PE\0\0' inside the head.
+  if (startsWith(head, [0x4d, 0x5a]) && head.length >= 0x40) {
+    const lfanew = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0x3c, true);
+    return startsWith(head, [0x50, 0x45, 0x00, 0x00], lfanew);
+  }
+  return false;
+}
+
+/** A script with an interpreter line (`#!/bin/sh`, `#!/usr/bin/env python`). */
+export function sniffShebang(head: Uint8Array): boolean {
+  return startsWith(head, [0x23, 0x21]) && head.slice(2, 64).some((b) => b === 0x2f);
+}
+
 const when =
   (format: DetectedFormat, test: (head: Uint8Array, size: number) => boolean) =>
   (head: Uint8Array, size: number): DetectedFormat | undefined =>
@@ -80,6 +106,8 @@ export const BUILTIN_FORMATS: readonly FormatSniffer[] = [
   { id: 'compressed', sniff: (head) => sniffCompression(head) },
   { id: 'tar', sniff: when('tar', sniffTar) },
   { id: 'safetensors', sniff: when('safetensors', sniffSafetensors) },
+  { id: 'native', sniff: when('native', sniffNative) },
+  { id: 'script', sniff: when('script', sniffShebang) },
 ];
 
 /** The format of the first sniffer that recognises `head`, or undefined. */
