@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../src/cli/run.js';
@@ -34,4 +34,23 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 /** Path of a committed fixture. */
 export function fixture(rel: string): string {
   return new URL(`fixtures/${rel}`, import.meta.url).pathname;
+}
+
+/** One fixture with what a correct scan must say about it. */
+export interface ManifestEntry {
+  /** Relative to test/fixtures/ (a file or a directory). */
+  path: string;
+  technique?: string;
+  /** `clean`: no finding at medium or above; otherwise these rules fire and these names appear. */
+  expect: 'clean' | { rules: string[]; mentions?: string[] };
+}
+
+/**
+ * Every fixture manifest: test/fixtures/manifest.json (pickle family) and one per format folder
+ * (test/fixtures/<folder>/manifest.json), whose paths are relative to test/fixtures/.
+ */
+export function loadManifests(): ManifestEntry[] {
+  const folders = readdirSync(fixture(''), { withFileTypes: true }).filter((d) => d.isDirectory());
+  const files = ['manifest.json', ...folders.filter((d) => readdirSync(fixture(d.name)).includes('manifest.json')).map((d) => `${d.name}/manifest.json`)];
+  return files.flatMap((f) => JSON.parse(readFileSync(fixture(f), 'utf8')) as ManifestEntry[]);
 }

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { atLeast } from '../src/report/order.js';
 import { BUILTIN_RULES } from '../src/rules/index.js';
 import { scan } from '../src/scan/scan.js';
-import { fixture, tempDir } from './helpers.js';
+import { fixture, loadManifests, tempDir } from './helpers.js';
 import { buildZip } from './zip-writer.js';
 
 const tmp = tempDir();
@@ -27,11 +27,14 @@ function writeSyntheticPositives(): string {
 
 describe('rule coverage', () => {
   it('every built-in rule fires on some positive fixture, and on no benign fixture at medium or above', async () => {
-    const positives = await scan({ paths: [fixture('malicious'), writeSyntheticPositives()] });
+    const manifests = loadManifests();
+    const positivePaths = manifests.filter((e) => e.expect !== 'clean').map((e) => fixture(e.path));
+    const positives = await scan({ paths: [...positivePaths, writeSyntheticPositives()] });
     const fired = new Set(positives.findings.map((f) => f.ruleId));
     expect(BUILTIN_RULES.map((r) => r.meta.id).filter((id) => !fired.has(id))).toEqual([]);
 
-    const benign = await scan({ paths: [fixture('benign'), new URL('../examples/model-zoo/classifier.pt', import.meta.url).pathname] });
+    const benignPaths = manifests.filter((e) => e.expect === 'clean').map((e) => fixture(e.path));
+    const benign = await scan({ paths: [...benignPaths, new URL('../examples/model-zoo/classifier.pt', import.meta.url).pathname] });
     expect(benign.findings.filter((f) => atLeast(f.severity, 'medium'))).toEqual([]);
     expect(benign.complete).toBe(true);
   });

@@ -1,29 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { atLeast } from '../src/report/order.js';
 import { scan } from '../src/scan/scan.js';
-import { fixture } from './helpers.js';
+import { fixture, loadManifests, type ManifestEntry } from './helpers.js';
 
-interface Entry {
-  path: string;
-  technique?: string;
-  expect: 'clean' | { rules: string[]; mentions?: string[] };
-}
-
-/**
- * Every fixture manifest: test/fixtures/manifest.json (pickle family) and one per format folder
- * (test/fixtures/<format>/manifest.json), whose paths are relative to test/fixtures/.
- */
-function loadManifests(): Entry[] {
-  const files = ['manifest.json', ...readdirSync(fixture('')).filter((d) => {
-    try {
-      return readdirSync(fixture(d)).includes('manifest.json');
-    } catch {
-      return false;
-    }
-  }).map((d) => `${d}/manifest.json`)];
-  return files.flatMap((f) => JSON.parse(readFileSync(fixture(f), 'utf8')) as Entry[]);
-}
+type Entry = ManifestEntry;
 
 const manifest = loadManifests();
 const malicious = manifest.filter((e) => e.expect !== 'clean');
