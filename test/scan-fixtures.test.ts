@@ -3,7 +3,7 @@ import { atLeast } from '../src/report/order.js';
 import { scan } from '../src/scan/scan.js';
 import { fixture, loadManifests, type ManifestEntry } from './helpers.js';
 
-type Entry = ManifestEntry;
+
 
 const manifest = loadManifests();
 const malicious = manifest.filter((e) => e.expect !== 'clean');
@@ -19,7 +19,7 @@ describe('fixture manifest', () => {
 describe.each(malicious)('malicious fixture $path', (entry) => {
   it(`is caught: ${entry.technique ?? ''}`, async () => {
     const report = await scan({ paths: [fixture(entry.path)] });
-    const exp = entry.expect as { rules: string[]; mentions?: string[] };
+    const exp = entry.expect as Exclude<ManifestEntry['expect'], 'clean'>;
     const ids = new Set(report.findings.map((f) => f.ruleId));
     for (const rule of exp.rules) expect(ids, `${rule} in ${[...ids].join(',')}`).toContain(rule);
     const text = report.findings.map((f) => `${f.message} ${String(f.evidence?.global ?? '')}`).join('\n');
