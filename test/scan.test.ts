@@ -73,6 +73,20 @@ describe('scan: archives', () => {
   });
 });
 
+describe('scan: bytes read', () => {
+  it('reads only the pickle of a PyTorch zip, not its storages', async () => {
+    const storage = new Uint8Array(8 * 1024 * 1024).fill(0x80);
+    const p = put('big.pt', buildZip([{ name: 'archive/data.pkl', data: CLEAN }, { name: 'archive/data/0', data: storage }]));
+    const r = await scan({ paths: [p] });
+    expect(r.findings).toEqual([]);
+    const total = r.metrics?.bytes_total ?? 0;
+    const read = r.metrics?.bytes_read ?? Infinity;
+    expect(total).toBeGreaterThan(storage.length);
+    expect(read / total).toBeLessThan(0.01);
+    expect(r.inventory).toEqual([{ path: p, format: 'zip', size: total }]);
+  });
+});
+
 describe('scan: limits and inputs', () => {
   it('reports an opcode limit as an error, keeping what was found before it', async () => {
     const many = latin1('\x80\x04(' + 'K\x01'.repeat(5000) + 'l' + 'cposix\nsystem\n0.');

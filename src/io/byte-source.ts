@@ -18,6 +18,8 @@ export interface ByteSource {
 
 /** A ByteSource backed by an open file; close it when done. */
 export interface FileByteSource extends ByteSource {
+  /** Bytes read from disk so far (the scanner reports it: only what parsers need is read). */
+  readonly bytesRead: number;
   close(): Promise<void>;
 }
 
@@ -26,9 +28,13 @@ export async function openFileSource(path: string, uri: string): Promise<FileByt
   const fh: FileHandle = await open(path, 'r');
   try {
     const { size } = await fh.stat();
+    let total = 0;
     return {
       uri,
       size,
+      get bytesRead(): number {
+        return total;
+      },
       async read(offset: number, length: number): Promise<Uint8Array> {
         const want = Math.max(0, Math.min(length, size - offset));
         const buf = new Uint8Array(want);
@@ -38,6 +44,7 @@ export async function openFileSource(path: string, uri: string): Promise<FileByt
           if (bytesRead === 0) break;
           got += bytesRead;
         }
+        total += got;
         return got === want ? buf : buf.subarray(0, got);
       },
       close: () => fh.close(),

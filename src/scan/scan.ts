@@ -78,6 +78,8 @@ interface FileResult {
   counters: AnalysisCounters;
   subject?: Subject;
   inventory?: InventoryEntry;
+  bytesRead: number;
+  bytesTotal: number;
 }
 
 /**
@@ -104,7 +106,7 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
   const signals = [AbortSignal.timeout(limits.timeoutMs)];
   if (opts.signal) signals.push(opts.signal);
   const signal = AbortSignal.any(signals);
-  const result: FileResult = { drafts: [], errors: sink.errors, skipped: sink.skipped, counters: sink.counters };
+  const result: FileResult = { drafts: [], errors: sink.errors, skipped: sink.skipped, counters: sink.counters, bytesRead: 0, bytesTotal: 0 };
   let src;
   try {
     src = await openFileSource(t.path, t.uri);
@@ -118,6 +120,8 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
     opts.signal?.throwIfAborted();
     recordError({ limits, signal, budget: createInflateBudget(limits), sink }, src, err);
   } finally {
+    result.bytesRead = src.bytesRead;
+    result.bytesTotal = src.size;
     await src.close();
   }
   for (const located of sink.located) {
@@ -130,6 +134,7 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
       const sha256 = await sha256File(t.path, opts.signal ?? new AbortController().signal);
       result.subject = { name: t.uri, digest: { sha256 } };
       result.inventory.sha256 = sha256;
+      result.bytesRead += src.size;
     } catch (err) {
       opts.signal?.throwIfAborted();
       sink.errors.push({ uri: t.uri, code: 'FILE_UNREADABLE', message: `${t.uri}: cannot be hashed (${(err as Error).message})` });
@@ -194,6 +199,8 @@ export async function scan(options: ScanOptions): Promise<Report> {
       pickle_streams: totals.pickleStreams,
       pickle_opcodes: totals.pickleOpcodes,
       findings_suppressed: findings.filter((f) => f.suppressed).length,
+      bytes_total: results.reduce((a, r) => a + r.bytesTotal, 0),
+      bytes_read: results.reduce((a, r) => a + r.bytesRead, 0),
     },
     errors,
     skipped: [...skipped, ...results.flatMap((r) => r.skipped)],
