@@ -32,6 +32,12 @@ describe('scan: archives', () => {
     expect(r.findings.find((f) => f.ruleId === 'BW-PKL-001')?.location.member).toBe('../../evil.pkl');
   });
 
+  it('reports a zip symlink member (BW-ARC-003), not a regular Unix file', async () => {
+    const link = put('link.zip', buildZip([{ name: 'weights', data: '/etc', unixMode: 0o120777 }, { name: 'weights/x.txt', data: 'x', unixMode: 0o100644 }]));
+    const r = await scan({ paths: [link] });
+    expect(r.findings.map((f) => `${f.ruleId} ${f.location.member ?? ''}`)).toEqual(['BW-ARC-003 weights']);
+  });
+
   it('finds a zip behind a prefix (BW-ARC-004) and a zip appended to a pickle (polyglot), but flags no clean zip', async () => {
     const prefixed = put('prefixed.zip', buildZip([{ name: 'a.pkl', data: EVIL }], { prefix: Uint8Array.from([0xde, 0xad, 0xbe, 0xef]) }));
     expect(ruleIds(await scan({ paths: [prefixed] }))).toEqual(['BW-ARC-004', 'BW-PKL-001']);

@@ -17,6 +17,8 @@ export interface TestMember {
   reuse?: number;
   /** Skip writing a local header (and data) for this member. */
   noLocal?: boolean;
+  /** Write "made by Unix" with this st_mode in the external attributes (0o120777 = a symlink). */
+  unixMode?: number;
 }
 
 export interface TestZipOptions {
@@ -76,9 +78,10 @@ export function buildZip(members: TestMember[], opts: TestZipOptions = {}): Uint
     offsets.push(offset);
     const z64 = opts.zip64 === true;
     const extra = z64 ? [...u16(1), ...u16(24), ...u64(usize), ...u64(stored.length), ...u64(offset)] : [...(m.centralExtra ?? [])];
-    central.push(...u32(0x02014b50), ...u16(45), ...u16(45), ...u16(flags), ...u16(method), ...u16(0), ...u16(0));
+    const madeBy = m.unixMode === undefined ? 45 : (3 << 8) | 45;
+    central.push(...u32(0x02014b50), ...u16(madeBy), ...u16(45), ...u16(flags), ...u16(method), ...u16(0), ...u16(0));
     central.push(...u32(crc), ...u32(z64 ? 0xffffffff : stored.length), ...u32(z64 ? 0xffffffff : usize));
-    central.push(...u16(name.length), ...u16(extra.length), ...u16(0), ...u16(0), ...u16(0), ...u32(0));
+    central.push(...u16(name.length), ...u16(extra.length), ...u16(0), ...u16(0), ...u16(0), ...u32(((m.unixMode ?? 0) << 16) >>> 0));
     central.push(...u32(z64 ? 0xffffffff : offset), ...name, ...extra);
   }
   const cdOffset = out.length - base;

@@ -63,7 +63,8 @@ export type ZipAnomalyKind =
   | 'overlapping-data'
   | 'prefix-data'
   | 'entry-count-mismatch'
-  | 'bad-local-header';
+  | 'bad-local-header'
+  | 'symlink';
 
 /** One structural oddity, as data: the rules judge it. */
 export interface ZipAnomaly {
@@ -342,6 +343,8 @@ interface CentralRecord {
   extraLength: number;
   localHeaderOffset: number;
   unicodePath?: { name: string; crcMatches: boolean };
+  /** Unix mode from the external attributes, when the archive was made on Unix (APPNOTE 4.4.2, 4.4.15). */
+  unixMode?: number;
 }
 
 function readZip64Extra(
@@ -401,6 +404,8 @@ function parseCentral(src: ByteSource, rec: Uint8Array, centralOffset: number): 
     extraLength: extraLen,
     localHeaderOffset: z.offset ?? offset32,
   };
+  // "Version made by" upper byte 3 = Unix: the external attributes' high 16 bits are st_mode.
+  if (dv.getUint8(5) === 3) out.unixMode = dv.getUint32(38, true) >>> 16;
   const up = fields.get(EXTRA_UNICODE_PATH);
   if (up !== undefined && up.length >= 5 && up[0] === 1) {
     out.unicodePath = {
@@ -560,6 +565,11 @@ async function readEntry(
     anomalies.push({ kind, member: name, offset, detail });
   };
   for (const issue of checkMemberPath(name)) note(issue.kind, issue.detail);
+  // S_IFLNK: unzip and Python's shutil.unpack_archive recreate it as a link, and later members
+  // written through that link land wherever it points (a zip symlink attack).
+  if (record.unixMode !== undefined && (record.unixMode & 0o170000) === 0o120000) {
+    note('symlink', 'member is a symbolic link; extractors that recreate it let later members write through it, outside the target directory');
+  }
   const nul = name.indexOf('\0');
   if (nul >= 0) {
     note('name-mismatch', `name contains a NUL byte; Python's zipfile truncates it to ${JSON.stringify(name.slice(0, nul))}`);

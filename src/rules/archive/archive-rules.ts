@@ -17,6 +17,7 @@ export const ANOMALY_RULES: Readonly<Record<ZipAnomalyKind | TarAnomalyKind, Arc
   'path-traversal': 'BW-ARC-003',
   'absolute-path': 'BW-ARC-003',
   'link-escape': 'BW-ARC-003',
+  symlink: 'BW-ARC-003',
   'unsupported-method': 'BW-ARC-004',
   'size-mismatch': 'BW-ARC-004',
   'crc-mismatch': 'BW-ARC-004',
