@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/**', '!test/fixtures/gen/', '!test/fixtures/gen/**', 'bench/.work/**', '.node24/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/*', '!test/fixtures/gen', 'bench/.work/**', '.node24/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
