@@ -34,6 +34,8 @@ const MAX_NESTING = 8;
 interface Reader {
   src: ByteSource;
   win: Window;
+  /** Bytes fetched per refill: large for parsing, small for a trial parse that reads only a head. */
+  windowBytes: number;
 }
 
 interface Ctx {
@@ -54,8 +56,8 @@ function emptyWindow(): Window {
   return { buf: EMPTY, view: new DataView(EMPTY.buffer), base: 0 };
 }
 
-function newReader(src: ByteSource): Reader {
-  return { src, win: emptyWindow() };
+function newReader(src: ByteSource, windowBytes = WINDOW_BYTES): Reader {
+  return { src, win: emptyWindow(), windowBytes };
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {
@@ -65,7 +67,7 @@ function checkAbort(signal: AbortSignal | undefined): void {
 /** Makes `r.win` start at `at` with at least `min` bytes (fewer only at the end of the source). */
 async function fill(r: Reader, at: number, min: number, signal: AbortSignal | undefined): Promise<void> {
   checkAbort(signal);
-  const len = Math.max(0, Math.min(Math.max(WINDOW_BYTES, min), r.src.size - at));
+  const len = Math.max(0, Math.min(Math.max(r.windowBytes, min), r.src.size - at));
   const buf = len === 0 ? EMPTY : await r.src.read(at, len);
   r.win = { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength), base: at };
 }
@@ -328,7 +330,8 @@ async function trialParse(r: Reader, at: number, limits: Limits, signal: AbortSi
  * for pickles.
  */
 export async function looksLikeProtocol01Pickle(src: ByteSource, limits: Limits): Promise<boolean> {
-  const r = newReader(src);
+  // Called on every file nothing else recognised: read the 64 KiB it needs, not a parsing window.
+  const r = newReader(src, TRIAL_BYTES);
   const head = await readAt(r, 0, 1, undefined);
   if (head.length === 0 || !sniffPickle(head)) return false;
   return trialParse(r, 0, limits, undefined);
