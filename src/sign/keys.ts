@@ -33,7 +33,8 @@ export function loadPrivateKey(pem: string | Uint8Array, password: string | unde
     key = createPrivateKey(password === undefined ? { key: Buffer.from(pem), format: 'pem' } : { key: Buffer.from(pem), format: 'pem', passphrase: password });
   } catch (err) {
     const msg = (err as Error).message;
-    const hint = /passphrase|decrypt|bad decrypt/i.test(msg) ? ' (encrypted key: give the password, e.g. --password-env VAR)' : '';
+    const encrypted = Buffer.from(pem).toString('latin1').includes('ENCRYPTED');
+    const hint = encrypted ? (password === undefined ? ' (the key is encrypted: give its password, e.g. --password-env VAR)' : ' (the key is encrypted: wrong password?)') : '';
     throw new BulwarkError('CONFIG_INVALID', `${what}: not a usable PEM private key${hint}: ${msg}`, { cause: err });
   }
   curveOf(key, what);
@@ -58,10 +59,10 @@ export function loadPublicKey(data: string | Uint8Array, what: string): KeyObjec
 /**
  * The key hint of `verificationMaterial.publicKey.hint`: hex SHA-256 of the SubjectPublicKeyInfo
  * PEM text, as the reference computes it (node's PEM export is byte-identical to it: 64-column
- * base64 and a trailing newline).
+ * base64 and a trailing newline). A private key gives its public key's hint.
  */
-export function keyHint(publicKey: KeyObject): string {
-  const pem = publicKey.export({ type: 'spki', format: 'pem' });
+export function keyHint(key: KeyObject): string {
+  const pem = (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'pem' });
   return createHash('sha256').update(pem).digest('hex');
 }
 
