@@ -195,7 +195,7 @@ function lambdaFunction(
   if (isRecord(value)) return keras3Function(value, pointer);
   if (Array.isArray(value)) {
     // func_dump: (base64 code, defaults, closure). An output shape given as a plain list is a shape.
-    const code = value[0];
+    const code: unknown = (value as unknown[])[0];
     if (typeof code === 'string' && (!isShape || type === 'lambda')) return bytecode(`${pointer}/0`, 'keras2-tuple', code);
     return isShape ? undefined : { kind: 'unknown', pointer, detail: 'a list that is not (code, defaults, closure)' };
   }
@@ -214,6 +214,9 @@ function lambdaFunction(
 
 function record(st: WalkState): boolean {
   if (st.records >= st.limits.maxRecords) {
+    if (!st.facts.truncated) {
+      st.facts.problems.push({ origin: st.origin, kind: 'too-many-nodes', message: `more than ${st.limits.maxRecords} serialized objects; later ones were walked but not recorded` });
+    }
     st.facts.truncated = true;
     return false;
   }
@@ -243,7 +246,8 @@ function visitObject(st: WalkState, obj: Record<string, Json>, pointer: string, 
   }
 
   const isFunction = className === 'function';
-  const role: KerasObjectRole = isFunction ? 'function' : isLambdaClass(className) ? 'layer' : (hint ?? 'other');
+  // A function reference keeps the role of where it is used (an activation, a loss, a "layer").
+  const role: KerasObjectRole = isLambdaClass(className) ? 'layer' : (hint ?? (isFunction ? 'function' : 'other'));
   const module = typeof o.module === 'string' ? clip(o.module) : undefined;
   const inner = isFunction && typeof o.config === 'string' ? clip(o.config) : className;
   const ref: KerasObjectRef = {

@@ -118,7 +118,7 @@ function readAttributes(loaded: LoadedLib, filename: string, where: string, maxC
   const file = new loaded.h5.File(filename, 'r');
   try {
     if (file.file_id < 0n) throw new BulwarkError('PARSE_ERROR', `${where}: HDF5 could not open the file (expected an HDF5 superblock)`);
-    const names = new Set(loaded.module.get_attribute_names(file.file_id, '/') as string[]);
+    const names = new Set(loaded.module.get_attribute_names(file.file_id, '/'));
     for (const name of KERAS_ATTRIBUTES) {
       if (!names.has(name)) continue;
       const meta = loaded.module.get_attribute_metadata(file.file_id, '/', name);
