@@ -21,8 +21,12 @@ export type ProtoField =
   | { kind: 'fixed64'; field: number; offset: number; value: bigint }
   /** Wire type 5 (fixed32, sfixed32, float): the raw little-endian 32 bits. */
   | { kind: 'fixed32'; field: number; offset: number; value: number }
-  /** Wire type 2 (bytes, string, nested message, packed repeated): the payload is NOT read. */
-  | { kind: 'bytes'; field: number; offset: number; start: number; length: number }
+  /**
+   * Wire type 2 (bytes, string, nested message, packed repeated): the payload is NOT read.
+   * `truncated`: the declared length ran past the end of the enclosing message; `length` is what
+   * remains, and the walk throws PARSE_ERROR right after this field.
+   */
+  | { kind: 'bytes'; field: number; offset: number; start: number; length: number; truncated?: true }
   /** Wire types 3/4 (deprecated groups): skipped, with their extent. */
   | { kind: 'group'; field: number; offset: number; start: number; end: number };
 
@@ -224,7 +228,11 @@ export async function* readFields(r: ProtoReader, start: number, end: number, de
       case 2: {
         const length = h.length ?? 0;
         if (after + length > end) {
-          throw protoParseError(r.src, pos, `field ${h.field} declares ${length} bytes at ${after}, past the end of its message (${end})`);
+          // A truncated file breaks every enclosing frame. Hand out what is there first, so the
+          // prefix is still walked (and judged), then fail with the outermost cause.
+          const err = protoParseError(r.src, pos, `field ${h.field} declares ${length} bytes at ${after}, past the end of its message (${end})`);
+          yield { kind: 'bytes', field: h.field, offset: pos, start: after, length: end - after, truncated: true };
+          throw err;
         }
         yield { kind: 'bytes', field: h.field, offset: pos, start: after, length };
         pos = after + length;
