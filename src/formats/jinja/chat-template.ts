@@ -236,6 +236,25 @@ function fold(n: Node, folded: Set<Node>, depth = 0): string | undefined {
   return out;
 }
 
+/**
+ * A concatenation (`~`, `+`) with unknown parts replaced by U+0000: `'__' ~ a ~ 'bals__'` gives
+ * `__\0bals__`, a dunder whatever `a` is. `seen` collects the nodes taken part.
+ */
+function partialFold(n: Node, folded: Set<Node>, seen: Set<Node>, depth = 0): string {
+  const op = n.type === 'BinaryExpression' ? opOf(n) : undefined;
+  const l = child(n, 'left');
+  const r = child(n, 'right');
+  if (depth < 40 && (op === '~' || op === '+') && l && r) {
+    seen.add(n);
+    const s = partialFold(l, folded, seen, depth + 1) + partialFold(r, folded, seen, depth + 1);
+    return s.length > MAX_FOLD ? s.slice(0, MAX_FOLD) : s;
+  }
+  return fold(n, folded) ?? '\0';
+}
+
+/** A dunder with unknown parts (see partialFold). */
+const PARTIAL_DUNDER = /__[A-Za-z0-9\0][A-Za-z0-9_\0]*__/;
+
 /** Renders an expression back to Jinja-like text, bounded (for messages and evidence). */
 function render(n: Node | undefined, budget = { left: 200 }, depth = 0): string {
   if (!n) return '';
@@ -341,6 +360,7 @@ function judgeName(w: Walk, name: string, owner: Node, path: string, how: 'ident
 function walkAst(program: Node, w: Walk): number {
   const stack: { n: Node; path: string; text: boolean; called: boolean }[] = [{ n: program, path: '', text: false, called: false }];
   const folded = new Set<Node>();
+  const partial = new Set<Node>();
   const handledLiterals = new Set<Node>();
   let nodes = 0;
   while (stack.length > 0) {
@@ -413,6 +433,13 @@ function walkAst(program: Node, w: Walk): number {
       const s = fold(n, folded);
       if (s !== undefined && DUNDER.test(s)) {
         add(w, { kind: 'constructed-dunder', name: DUNDER.exec(s)?.[0] ?? s, expression: render(n), path }, render(n).slice(0, 6));
+      }
+    }
+    if (n.type === 'BinaryExpression' && !folded.has(n) && !partial.has(n)) {
+      const s = partialFold(n, folded, partial);
+      const m = PARTIAL_DUNDER.exec(s);
+      if (m && s.includes('\0')) {
+        add(w, { kind: 'constructed-dunder', name: m[0].replace(/\0/g, '?'), expression: render(n), path }, render(n).slice(0, 6));
       }
     }
     // Children, pushed in reverse so the walk goes in source order.
