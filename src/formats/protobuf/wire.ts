@@ -271,12 +271,13 @@ async function skipGroup(r: ProtoReader, field: number, start: number, end: numb
       if (h.field !== field) throw protoParseError(r.src, pos, `end-group for field ${h.field} closes group ${field}`);
       return after;
     }
+    const at = pos;
     if (h.wire === 3) pos = await skipGroup(r, h.field, after, end, depth + 1);
     else if (h.wire === 0) pos = after;
     else if (h.wire === 1) pos = after + 8;
     else if (h.wire === 5) pos = after + 4;
     else pos = after + (h.length ?? 0);
-    if (pos > end) throw protoParseError(r.src, pos, `field ${h.field} in group ${field} runs past the end of its message (${end})`);
+    if (pos > end) throw protoParseError(r.src, at, `field ${h.field} in group ${field} runs past the end of its message (${end})`);
   }
   throw protoParseError(r.src, start, `group ${field} has no end-group tag before offset ${end}`);
 }

@@ -89,31 +89,44 @@ export function detectTensorflowContainer(head: Uint8Array, name: string): Tenso
 const IDENT = /^[A-Za-z_>][A-Za-z0-9_>.]*$/;
 const NODE_NAME = /^[A-Za-z0-9._][A-Za-z0-9_.\-/>]*$/;
 
+/** NodeDef field numbers and wire types (node_def.proto: name, op, input, device, attr, debug info, type). */
+const NODEDEF_FIELDS: ReadonlyMap<number, number> = new Map([
+  [1, 2],
+  [2, 2],
+  [3, 2],
+  [4, 2],
+  [5, 2],
+  [6, 2],
+  [7, 2],
+]);
+
 /**
- * A strong structural match for a GraphDef head: the first field is a NodeDef whose first two
- * fields are a name (1) that is a valid TF node name and an op (2) that is an identifier.
+ * How much the head looks like a GraphDef whose first field is a NodeDef: `strong` when that
+ * NodeDef's name (1) and op (2), in either order as protobuf allows, are a valid node name and an
+ * op identifier; `weak` when its fields merely have NodeDef numbers and wire types.
  */
-function looksLikeNodeDef(head: Uint8Array): boolean {
-  const top = scanHead(head, 1);
-  const first = top?.[0];
-  if (first?.field !== 1 || first.wire !== 2) return false;
+function nodeDefMatch(head: Uint8Array): 'strong' | 'weak' | undefined {
+  const first = scanHead(head, 1)?.[0];
+  if (first?.field !== 1 || first.wire !== 2) return undefined;
   const inner = head.subarray(first.next, first.next + (first.length ?? 0));
-  const f = scanHead(inner, 2);
-  const name = f?.[0];
-  const op = f?.[1];
-  if (name?.field !== 1 || name.wire !== 2 || op?.field !== 2 || op.wire !== 2) return false;
-  const text = (x: { next: number; length?: number }): string =>
-    String.fromCharCode(...inner.subarray(x.next, x.next + Math.min(x.length ?? 0, 128)));
-  if (op.next + (op.length ?? 0) > inner.length) return false;
-  return NODE_NAME.test(text(name)) && IDENT.test(text(op));
+  const fields = scanHead(inner, 16);
+  if (fields === undefined || fields.length === 0 || !fields.every((f) => NODEDEF_FIELDS.get(f.field) === f.wire)) return undefined;
+  const text = (x: { next: number; length?: number }): string | undefined =>
+    x.next + (x.length ?? 0) <= inner.length ? String.fromCharCode(...inner.subarray(x.next, x.next + Math.min(x.length ?? 0, 128))) : undefined;
+  const name = fields.find((f) => f.field === 1);
+  const op = fields.find((f) => f.field === 2);
+  const nameText = name && text(name);
+  const opText = op && text(op);
+  if (nameText !== undefined && opText !== undefined && NODE_NAME.test(nameText) && IDENT.test(opText)) return 'strong';
+  return 'weak';
 }
 
 /**
  * SavedModel sniff. True when the name is `saved_model.pb` and the head starts with a SavedModel
  * field (schema version 1..10 as field 1, or a MetaGraphDef as field 2) and decodes as protobuf;
  * or, whatever the name, on the strong match `08 01 12 <len> 0a|12` (schema version 1, then a
- * MetaGraphDef whose first field is meta_info_def or graph_def). Random bytes pass the strong
- * match with probability about 2^-32.
+ * MetaGraphDef whose first field is meta_info_def or graph_def). Random bytes: about 0.2% of
+ * heads named saved_model.pb pass, none of 200 000 unnamed ones.
  */
 export function sniffSavedModel(head: Uint8Array, name: string, size?: number): boolean {
   const fields = scanHead(head, 8, size);
@@ -129,11 +142,11 @@ export function sniffSavedModel(head: Uint8Array, name: string, size?: number): 
 }
 
 /**
- * Frozen GraphDef sniff. Never true for `saved_model.pb` or `keras_metadata.pb`. True on the strong
- * match (the first field is a NodeDef with a valid node name then an op identifier), whatever the
- * name; for a `.pb` name, also when every field in the head is a GraphDef field with its wire type
- * and the first is node, library or versions. Random bytes pass the strong match with probability
- * below 2^-40.
+ * Frozen GraphDef sniff. Never true for `saved_model.pb` or `keras_metadata.pb`. Every field in the
+ * head must be a GraphDef field with its wire type, and the first must be a NodeDef. Then, whatever
+ * the name, the strong match (a valid node name and op identifier) is enough; with a `.pb` name a
+ * NodeDef whose fields merely have the right numbers and wire types is too. Random bytes: none of
+ * 200 000 unnamed heads pass, about 0.1% of heads named `.pb`.
  */
 export function sniffGraphDef(head: Uint8Array, name: string, size?: number): boolean {
   const base = baseName(name).toLowerCase();
@@ -141,9 +154,8 @@ export function sniffGraphDef(head: Uint8Array, name: string, size?: number): bo
   const fields = scanHead(head, 32, size);
   if (fields === undefined || fields.length === 0) return false;
   if (!fields.every((f) => GRAPHDEF_FIELDS.get(f.field) === f.wire)) return false;
-  if (looksLikeNodeDef(head)) return true;
-  const first = fields[0];
-  return base.endsWith('.pb') && first !== undefined && (first.field === 1 || first.field === 2 || first.field === 4);
+  const match = nodeDefMatch(head);
+  return match === 'strong' || (match === 'weak' && base.endsWith('.pb'));
 }
 
 interface Walk {
@@ -290,7 +302,7 @@ async function readMetaGraph(w: Walk, f: ProtoField & { kind: 'bytes' }): Promis
   // First a shallow pass: the SaverDef (field 3) comes after the graph on the wire, and it says
   // which nodes are the saver's before the graph is judged. A broken frame (a truncated file) is
   // rethrown only after the graph prefix has been walked.
-  let broken: unknown;
+  let broken: Error | undefined;
   try {
     for await (const g of readFields(w.r, f.start, f.start + f.length, 1)) {
       if (g.kind !== 'bytes') continue;
