@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,5 +61,26 @@ describe('naming and ordering helpers', () => {
 
   it('encodes DSSE PAE with byte lengths', () => {
     expect(pae('t', Buffer.from('héllo')).toString('utf8')).toBe('DSSEv1 1 t 6 héllo');
+  });
+});
+
+describe('hash workers under an ESM parent', () => {
+  it('work when the process runs with --input-type=module (workers inherit it)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { pathToFileURL } = await import('node:url');
+    // The worker source is a constant string in the module: check it in a plain node child, from the sources' build.
+    const src = readFileSync(new URL('./hash-pool.ts', import.meta.url), 'utf8');
+    const m = /const WORKER_SOURCE = `([\s\S]*?)`;/.exec(src);
+    expect(m).not.toBeNull();
+    const code = `
+      const { Worker } = await import('node:worker_threads');
+      const w = new Worker(${JSON.stringify(m![1])}, { eval: true });
+      w.on('message', (r) => { process.stdout.write(JSON.stringify(r)); void w.terminate(); });
+      w.postMessage({ id: 0, path: ${JSON.stringify(file)}, start: 0, end: 10, checkEof: false, algo: 'sha256', chunk: 65536 });
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: 0, digest: sha(data.subarray(0, 10)) });
+    expect(pathToFileURL(file).href).toContain('data.bin');
   });
 });

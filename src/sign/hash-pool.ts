@@ -38,7 +38,7 @@ export const MAX_DEFAULT_WORKERS = 8;
 /** Defaults of {@link hashRanges}. */
 export const DEFAULT_HASH_POOL_OPTIONS: Readonly<Omit<HashPoolOptions, 'algorithm'>> = Object.freeze({
   concurrency: 0,
-  chunkSize: 4 * 1024 * 1024,
+  chunkSize: 256 * 1024,
 });
 
 /** node:crypto names: BLAKE2b is `blake2b512`, the 64-byte digest the reference records. */
@@ -58,14 +58,17 @@ function cryptoName(a: HashAlgorithm): string {
 /**
  * The worker's code. It is a constant of this module (never input) started with `eval: true`
  * so that the same code runs from the TypeScript sources under test and from dist/ without a
- * build step that copies a separate file. It streams each range through one reused buffer:
+ * build step that copies a separate file. It loads its modules with import(), which works whether
+ * the worker inherits a CommonJS or an ESM eval mode (`node --input-type=module` passes it on).
+ * It streams each range through one reused buffer:
  * memory per worker is `chunkSize`, whatever the file size.
  */
 const WORKER_SOURCE = `
 'use strict';
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { openSync, readSync, closeSync } = require('node:fs');
+Promise.all([import('node:worker_threads'), import('node:crypto'), import('node:fs')]).then(([wt, nodeCrypto, fs]) => {
+const { parentPort } = wt;
+const { createHash } = nodeCrypto;
+const { openSync, readSync, closeSync } = fs;
 let buf = null;
 const probe = Buffer.alloc(1);
 parentPort.on('message', (t) => {
@@ -99,6 +102,7 @@ parentPort.on('message', (t) => {
   } finally {
     if (fd >= 0) closeSync(fd);
   }
+});
 });
 `;
 
