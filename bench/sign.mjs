@@ -139,7 +139,7 @@ function main() {
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} with \`node bench/sign.mjs\`${QUICK ? ' (--quick)' : ''} on ${machine()}.`,
     `Model: one ${(WEIGHTS_BYTES / 1e9).toFixed(2)} GB weights file of random bytes plus a config, page-cached; \`signModel()\` from`,
-    `dist/ with a P-256 key in a child process; median of ${RUNS} runs after a warm-up; peak RSS is the child's \`maxRSS\` over the runs.`,
+    `dist/ with a P-256 key in a child process; median of ${RUNS} runs after a warm-up; peak RSS is the child's high-water RSS (VmHWM, all threads) over the runs.`,
     'Goal (issue 4): at least 0.85 x cores x single-core SHA-256 speed, peak RSS under 256 MB whatever the model size.',
     '',
     '| Measurement | GB/s | vs. cores x single-core (in-memory) | Peak RSS | Notes |',
