@@ -1,5 +1,8 @@
+import type { GgufFacts } from '../formats/gguf/index.js';
 import type { HfConfigFacts } from '../formats/hf-config/index.js';
+import type { ChatTemplateFacts as ChatTemplateAnalysis } from '../formats/jinja/index.js';
 import type { PickleFacts } from '../formats/pickle/index.js';
+import type { SafetensorsFacts } from '../formats/safetensors/index.js';
 import type { TarAnomalyKind, ZipAnomalyKind } from '../io/index.js';
 import type { FindingDraft, RuleMeta } from '../report/index.js';
 import type { CallablePolicy } from './pickle/callable-policy.js';
@@ -40,8 +43,34 @@ export interface NpyFacts {
   dataOffset: number;
 }
 
+/** One chat template to judge, from GGUF metadata or a tokenizer_config.json. */
+export interface ChatTemplateEntry {
+  /** Where it is named: `tokenizer.chat_template`, or a JSON pointer such as `/chat_template`. */
+  key: string;
+  /** File offset of the key (GGUF), when known. */
+  offset?: number;
+  byteLength: number;
+  /** True when only a prefix was kept (the analysis covers that prefix). */
+  truncated: boolean;
+  analysis: ChatTemplateAnalysis;
+}
+
+/** The chat templates of one file: inference servers render them for every request. */
+export interface ChatTemplateFacts {
+  kind: 'chat-templates';
+  templates: ChatTemplateEntry[];
+}
+
 /** Every fact kind a rule can apply to. */
-export type Facts = PickleFacts | ArchiveFacts | FileFacts | NpyFacts | HfConfigFacts;
+export type Facts =
+  | PickleFacts
+  | ArchiveFacts
+  | FileFacts
+  | NpyFacts
+  | HfConfigFacts
+  | SafetensorsFacts
+  | GgufFacts
+  | ChatTemplateFacts;
 
 /** Where the facts came from, and the judgement inputs from the user's config. */
 export interface RuleContext {

@@ -1,4 +1,7 @@
 import { BulwarkError, isBulwarkError } from '../errors.js';
+import { parseGguf } from '../formats/gguf/index.js';
+import { analyseChatTemplate } from '../formats/jinja/index.js';
+import { parseSafetensors } from '../formats/safetensors/index.js';
 import { HF_CONFIG_NAMES, MAX_HF_CONFIG_BYTES, parseHfConfigBytes } from '../formats/hf-config/index.js';
 import { parseNpyHeader } from '../formats/numpy/index.js';
 import { looksLikeProtocol01Pickle, parsePickle, sniffPickle } from '../formats/pickle/index.js';
@@ -16,7 +19,7 @@ import {
   type ZipEntry,
 } from '../io/index.js';
 import type { ReportError, Skipped } from '../report/index.js';
-import type { Facts, RuleContext } from '../rules/index.js';
+import type { ChatTemplateEntry, Facts, RuleContext } from '../rules/index.js';
 import { SNIFF_BYTES, isTorchLegacy, sniffMagic, type DetectedFormat } from './sniff.js';
 
 /** Facts plus where they came from; the scanner adds the user's policy and runs the rules. */
@@ -56,8 +59,6 @@ export interface AnalysisEnv {
 
 /** Formats recognised but not analysed by this version, with the reason users see. */
 const RECOGNISED_ONLY: Partial<Record<DetectedFormat, string>> = {
-  safetensors: 'safetensors file: cannot execute code on load; header validation is not part of this version',
-  gguf: 'GGUF file: cannot execute code on load; chat-template checks are not part of this version',
   hdf5: 'HDF5 (Keras .h5) file: Lambda-layer checks are not part of this version',
 };
 
@@ -162,6 +163,15 @@ async function analyseHfConfig(src: ByteSource, env: AnalysisEnv): Promise<void>
     facts.codeFiles = await Promise.all(files.map(async (file) => ({ file, present: (await env.siblingExists?.(file)) ?? false })));
   }
   env.sink.located.push({ facts, where: where(src, 'other') });
+  if (facts.chatTemplates.length > 0) {
+    const templates: ChatTemplateEntry[] = facts.chatTemplates.map((t) => ({
+      key: t.pointer,
+      byteLength: Buffer.byteLength(t.template),
+      truncated: false,
+      analysis: analyseChatTemplate(t.template),
+    }));
+    env.sink.located.push({ facts: { kind: 'chat-templates', templates }, where: where(src, 'other') });
+  }
 }
 
 /** A PyTorch zip storage member (`<archive>/data/<n>`): raw tensor bytes, never unpickled by torch. */
@@ -287,13 +297,28 @@ export async function analyseSource(src: ByteSource, depth: number, env: Analysi
       executable = true;
       break;
     case 'safetensors':
-    case 'gguf':
+      env.sink.located.push({ facts: await parseSafetensors(src, { signal: env.signal }), where: where(src, 'other') });
+      break;
+    case 'gguf': {
+      const facts = await parseGguf(src, { signal: env.signal });
+      env.sink.located.push({ facts, where: where(src, 'other') });
+      if (facts.chatTemplates.length > 0) {
+        env.sink.located.push({ facts: { kind: 'chat-templates', templates: facts.chatTemplates }, where: where(src, 'other') });
+      }
+      break;
+    }
     case 'hdf5':
       env.sink.skipped.push({ uri: describe(src), reason: RECOGNISED_ONLY[detected] ?? detected });
       break;
     case 'unknown': {
       if (HF_CONFIG_NAMES.has(baseName(leafName(src)))) {
         await analyseHfConfig(src, env);
+        break;
+      }
+      // Named safetensors but failing even the sniff (a header length beyond the file): validate it
+      // as what it claims to be, so the violation is named, not just the mismatch.
+      if (extensionOf(leafName(src)) === '.safetensors' && src.size >= 8) {
+        env.sink.located.push({ facts: await parseSafetensors(src, { signal: env.signal }), where: where(src, 'other') });
         break;
       }
       // Zip readers find an archive by its end record, whatever precedes it (self-extracting stubs).

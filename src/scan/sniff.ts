@@ -3,7 +3,9 @@
  * the bytes say (BW-FMT-001). Magic numbers first, in the order of BUILTIN_FORMATS; the protocol
  * 0/1 pickle check, which needs a bounded trial parse, runs last and only when nothing matched.
  */
+import { sniffGguf } from '../formats/gguf/index.js';
 import { sniffNpy } from '../formats/numpy/index.js';
+import { sniffSafetensors } from '../formats/safetensors/index.js';
 import { sniffPickle } from '../formats/pickle/index.js';
 import { sniffCompression, sniffTar, sniffZip } from '../io/index.js';
 
@@ -40,22 +42,6 @@ const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 function startsWith(head: Uint8Array, magic: readonly number[], at = 0): boolean {
   if (head.length < at + magic.length) return false;
   return magic.every((b, i) => head[at + i] === b);
-}
-
-/**
- * safetensors: an 8-byte little-endian header length, then a JSON object. The length must fit
- * the file, so random data rarely passes.
- */
-export function sniffSafetensors(head: Uint8Array, size: number): boolean {
-  if (head.length < 9) return false;
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const n = view.getBigUint64(0, true);
-  return n >= 2n && n <= BigInt(size - 8) && head[8] === 0x7b;
-}
-
-/** GGUF: `GGUF` then a little-endian version. */
-export function sniffGguf(head: Uint8Array): boolean {
-  return startsWith(head, [0x47, 0x47, 0x55, 0x46]);
 }
 
 /** HDF5 superblock signature at offset 0 (Keras .h5 files). */

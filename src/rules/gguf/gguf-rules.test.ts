@@ -6,13 +6,18 @@ import { bufferSource } from '../../io/byte-source.js';
 import type { FindingDraft, Severity } from '../../report/index.js';
 import { compileCallablePolicy } from '../pickle/callable-policy.js';
 import type { RuleContext } from '../types.js';
+import { TEMPLATE_RULES } from '../template/template-rules.js';
 import { GGUF_RULES } from './gguf-rules.js';
 
 const ctx: RuleContext = { uri: 'model.gguf', container: 'other', callables: compileCallablePolicy() };
 type Judged = FindingDraft & { severity: Severity };
 
+/** The GGUF rules on the facts, and the chat-template rules on its templates (as the scanner runs them). */
 function run(f: GgufFacts, c: RuleContext = ctx): Judged[] {
-  return GGUF_RULES.flatMap((r) => [...r.check(f, c)].map((d) => ({ ...d, severity: d.severity ?? r.meta.severity })));
+  const structural = GGUF_RULES.flatMap((r) => [...r.check(f, c)].map((d) => ({ ...d, severity: d.severity ?? r.meta.severity })));
+  const templates = { kind: 'chat-templates' as const, templates: f.chatTemplates };
+  const judged = TEMPLATE_RULES.flatMap((r) => [...r.check(templates, c)].map((d) => ({ ...d, severity: d.severity ?? r.meta.severity })));
+  return [...structural, ...judged];
 }
 
 function facts(over: Partial<GgufFacts>): GgufFacts {
@@ -61,9 +66,9 @@ describe('GGUF rules', () => {
       { ...ctx, member: 'repo.zip!m.gguf' },
     );
     expect(out.map((f) => [f.ruleId, f.severity, f.location.pointer])).toEqual([
-      ['BW-GGF-002', 'high', 'tokenizer.chat_template'],
-      ['BW-GGF-002', 'critical', 'tokenizer.chat_template'],
-      ['BW-GGF-003', 'medium', 'tokenizer.chat_template.x'],
+      ['BW-TPL-001', 'high', 'tokenizer.chat_template'],
+      ['BW-TPL-001', 'critical', 'tokenizer.chat_template'],
+      ['BW-TPL-002', 'medium', 'tokenizer.chat_template.x'],
     ]);
     expect(out[1]?.message).toContain("''.__class__");
     expect(out[1]?.location.member).toBe('repo.zip!m.gguf');
@@ -102,8 +107,8 @@ describe('GGUF fixtures (parse + rules, as the scanner will run them)', () => {
     }
   });
 
-  it('fires BW-GGF-003 alone (medium) on a benign but unparsable template', async () => {
+  it('fires BW-TPL-002 alone (medium) on a benign but unparsable template', async () => {
     const found = await scanFixture('gguf/template_unparsable_benign.gguf');
-    expect(found.map((f) => [f.ruleId, f.severity])).toEqual([['BW-GGF-003', 'medium']]);
+    expect(found.map((f) => [f.ruleId, f.severity])).toEqual([['BW-TPL-002', 'medium']]);
   });
 });
