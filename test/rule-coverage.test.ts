@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { atLeast } from '../src/report/order.js';
@@ -22,6 +22,9 @@ function writeSyntheticPositives(): string {
   writeFileSync(join(dir, 'traversal.zip'), buildZip([{ name: '../outside.txt', data: 'x' }]));
   // BW-ARC-004: bytes before the archive.
   writeFileSync(join(dir, 'prefixed.zip'), buildZip([{ name: 'a.txt', data: 'x' }], { prefix: Uint8Array.from([0xde, 0xad, 0xbe, 0xef]) }));
+  // BW-ONX-004: an ONNX model cut short.
+  const onnx = readFileSync(fixture('onnx/clean_gemm_relu.onnx'));
+  writeFileSync(join(dir, 'truncated.onnx'), onnx.subarray(0, Math.floor(onnx.length / 2)));
   return dir;
 }
 
@@ -30,7 +33,7 @@ describe('rule coverage', () => {
     const manifests = loadManifests();
     const positivePaths = manifests.filter((e) => e.expect !== 'clean').map((e) => fixture(e.path));
     // Whole format folders too: their medium-only positives (not in the manifests) live there.
-    const folders = ['safetensors', 'gguf'].map((d) => fixture(d));
+    const folders = ['safetensors', 'gguf', 'onnx', 'tensorflow', 'keras'].map((d) => fixture(d));
     const positives = await scan({ paths: [...positivePaths, ...folders, writeSyntheticPositives()] });
     const fired = new Set(positives.findings.map((f) => f.ruleId));
     expect(BUILTIN_RULES.map((r) => r.meta.id).filter((id) => !fired.has(id))).toEqual([]);

@@ -4,7 +4,9 @@ import { NUMPY_RULES } from './numpy/numpy-rules.js';
 import { PICKLE_RULES } from './pickle/pickle-rules.js';
 import { REPO_RULES } from './repo/repo-rules.js';
 import { GGUF_RULES } from './gguf/gguf-rules.js';
+import { ONNX_RULES } from './onnx/onnx-rules.js';
 import { SAFETENSORS_RULES } from './safetensors/safetensors-rules.js';
+import { TENSORFLOW_RULES, TF_KERAS_METADATA_RULES } from './tensorflow/tensorflow-rules.js';
 import { TEMPLATE_RULES } from './template/template-rules.js';
 import type { AnyRule } from './types.js';
 
@@ -19,8 +21,11 @@ export const BUILTIN_RULES: readonly AnyRule[] = [
   ...FORMAT_RULES,
   ...GGUF_RULES,
   ...NUMPY_RULES,
+  ...ONNX_RULES,
   ...PICKLE_RULES,
   ...REPO_RULES,
   ...SAFETENSORS_RULES,
   ...TEMPLATE_RULES,
+  ...TENSORFLOW_RULES,
+  ...TF_KERAS_METADATA_RULES,
 ];

@@ -1,7 +1,9 @@
 import type { GgufFacts } from '../formats/gguf/index.js';
 import type { HfConfigFacts } from '../formats/hf-config/index.js';
 import type { ChatTemplateFacts as ChatTemplateAnalysis } from '../formats/jinja/index.js';
+import type { OnnxFacts } from '../formats/onnx/index.js';
 import type { PickleFacts } from '../formats/pickle/index.js';
+import type { TensorflowFacts, TfKerasMetadataFacts } from '../formats/tensorflow/index.js';
 import type { SafetensorsFacts } from '../formats/safetensors/index.js';
 import type { TarAnomalyKind, ZipAnomalyKind } from '../io/index.js';
 import type { FindingDraft, RuleMeta } from '../report/index.js';
@@ -70,7 +72,10 @@ export type Facts =
   | HfConfigFacts
   | SafetensorsFacts
   | GgufFacts
-  | ChatTemplateFacts;
+  | ChatTemplateFacts
+  | OnnxFacts
+  | TensorflowFacts
+  | TfKerasMetadataFacts;
 
 /** Where the facts came from, and the judgement inputs from the user's config. */
 export interface RuleContext {

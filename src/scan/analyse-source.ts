@@ -1,7 +1,9 @@
 import { BulwarkError, isBulwarkError } from '../errors.js';
 import { parseGguf } from '../formats/gguf/index.js';
 import { analyseChatTemplate } from '../formats/jinja/index.js';
+import { parseOnnx, type ParseOnnxOptions, type SiblingFileInfo } from '../formats/onnx/index.js';
 import { parseSafetensors } from '../formats/safetensors/index.js';
+import { parseKerasMetadata, parseTensorflow } from '../formats/tensorflow/index.js';
 import { HF_CONFIG_NAMES, MAX_HF_CONFIG_BYTES, parseHfConfigBytes } from '../formats/hf-config/index.js';
 import { parseNpyHeader } from '../formats/numpy/index.js';
 import { looksLikeProtocol01Pickle, parsePickle, sniffPickle } from '../formats/pickle/index.js';
@@ -20,7 +22,7 @@ import {
 } from '../io/index.js';
 import type { ReportError, Skipped } from '../report/index.js';
 import type { ChatTemplateEntry, Facts, RuleContext } from '../rules/index.js';
-import { SNIFF_BYTES, isTorchLegacy, sniffMagic, type DetectedFormat } from './sniff.js';
+import { SNIFF_BYTES, isTorchLegacy, sniffMagic, sniffNamed, type DetectedFormat } from './sniff.js';
 
 /** Facts plus where they came from; the scanner adds the user's policy and runs the rules. */
 export interface LocatedFacts {
@@ -55,6 +57,8 @@ export interface AnalysisEnv {
    * come from untrusted content, so implementations must refuse names that leave the directory.
    */
   siblingExists?: (relativeName: string) => Promise<boolean>;
+  /** Size and link status of a file beside the top-level file (ONNX external data); same confinement. */
+  siblingInfo?: (relativeName: string) => Promise<SiblingFileInfo | undefined>;
 }
 
 /** Formats recognised but not analysed by this version, with the reason users see. */
@@ -107,6 +111,8 @@ function recordError(env: AnalysisEnv, src: ByteSource, err: unknown): void {
 export async function detectFormat(src: ByteSource, head: Uint8Array, limits: Limits): Promise<DetectedFormat> {
   const magic = sniffMagic(head, src.size);
   if (magic !== undefined) return magic;
+  const named = sniffNamed(head, baseName(leafName(src)), src.size);
+  if (named !== undefined) return named;
   if (await looksLikeProtocol01Pickle(src, limits)) return 'pickle';
   return 'unknown';
 }
@@ -149,6 +155,31 @@ async function analyseEmbeddedZip(src: ByteSource, depth: number, env: AnalysisE
 
 function baseName(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1);
+}
+
+/** Formats a file name alone is strong enough evidence for, when the content fails the sniff. */
+function claimedFormat(name: string): 'safetensors' | 'onnx' | 'tensorflow' | undefined {
+  if (name === 'saved_model.pb') return 'tensorflow';
+  const ext = extensionOf(name);
+  return ext === '.safetensors' ? 'safetensors' : ext === '.onnx' ? 'onnx' : undefined;
+}
+
+async function analyseClaimed(src: ByteSource, claimed: 'safetensors' | 'onnx' | 'tensorflow', env: AnalysisEnv): Promise<void> {
+  switch (claimed) {
+    case 'safetensors':
+      if (src.size >= 8) env.sink.located.push({ facts: await parseSafetensors(src, { signal: env.signal }), where: where(src, 'other') });
+      return;
+    case 'onnx':
+      env.sink.located.push({ facts: await parseOnnx(src, { limits: env.limits, signal: env.signal }), where: where(src, 'other') });
+      return;
+    case 'tensorflow':
+      env.sink.located.push({ facts: await parseTensorflow(src, { limits: env.limits, signal: env.signal, container: 'saved-model', name: baseName(leafName(src)) }), where: where(src, 'other') });
+      return;
+    default: {
+      const never: never = claimed;
+      throw new BulwarkError('INTERNAL', `unhandled claimed format ${String(never)}`);
+    }
+  }
 }
 
 /** Parses a Hugging Face config file and checks which referenced code files sit beside it. */
@@ -307,6 +338,19 @@ export async function analyseSource(src: ByteSource, depth: number, env: Analysi
       }
       break;
     }
+    case 'onnx': {
+      const opts: ParseOnnxOptions = { limits: env.limits, signal: env.signal };
+      // External data is resolved beside the model file only (not inside archives).
+      if (src.member === undefined && env.siblingInfo) opts.resolveSibling = env.siblingInfo;
+      env.sink.located.push({ facts: await parseOnnx(src, opts), where: where(src, 'other') });
+      break;
+    }
+    case 'tensorflow':
+      env.sink.located.push({ facts: await parseTensorflow(src, { limits: env.limits, signal: env.signal, name: baseName(leafName(src)) }), where: where(src, 'other') });
+      break;
+    case 'keras-metadata':
+      env.sink.located.push({ facts: await parseKerasMetadata(src, { limits: env.limits, signal: env.signal }), where: where(src, 'other') });
+      break;
     case 'hdf5':
       env.sink.skipped.push({ uri: describe(src), reason: RECOGNISED_ONLY[detected] ?? detected });
       break;
@@ -315,10 +359,11 @@ export async function analyseSource(src: ByteSource, depth: number, env: Analysi
         await analyseHfConfig(src, env);
         break;
       }
-      // Named safetensors but failing even the sniff (a header length beyond the file): validate it
-      // as what it claims to be, so the violation is named, not just the mismatch.
-      if (extensionOf(leafName(src)) === '.safetensors' && src.size >= 8) {
-        env.sink.located.push({ facts: await parseSafetensors(src, { signal: env.signal }), where: where(src, 'other') });
+      // Named as a format but failing even its sniff (a header length beyond the file, a truncated
+      // protobuf): validate it as what it claims to be, so the defect is named, not just the mismatch.
+      const claimed = claimedFormat(baseName(leafName(src)));
+      if (claimed !== undefined && src.size > 0) {
+        await analyseClaimed(src, claimed, env);
         break;
       }
       // Zip readers find an archive by its end record, whatever precedes it (self-extracting stubs).

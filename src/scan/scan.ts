@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { createInflateBudget, openFileSource, resolveLimits, type LimitOverrides, type Limits } from '../io/index.js';
 import {
@@ -15,6 +15,7 @@ import {
   type Skipped,
   type Subject,
 } from '../report/index.js';
+import type { SiblingFileInfo } from '../formats/onnx/index.js';
 import { BUILTIN_RULES, compileCallablePolicy, type AnyRule, type Facts, type RuleContext } from '../rules/index.js';
 import { VERSION } from '../version.js';
 import { analyseSource, recordError, type AnalysisCounters, type AnalysisSink, type LocatedFacts } from './analyse-source.js';
@@ -83,6 +84,27 @@ interface FileResult {
 }
 
 /**
+ * Size and link status of a file beside `file` (ONNX external data), never opening it. Names that
+ * are absolute or climb out are refused; a symlink is reported, and `escapes` says whether its
+ * real path leaves the model directory.
+ */
+export function siblingInfoLookup(file: string): (name: string) => Promise<SiblingFileInfo | undefined> {
+  const dir = dirname(file);
+  return async (name: string): Promise<SiblingFileInfo | undefined> => {
+    const norm = normalize(name);
+    if (name.includes('\0') || isAbsolute(norm) || norm === '..' || norm.startsWith(`..${sep}`)) return undefined;
+    const path = join(dir, norm);
+    const link = await lstat(path).catch(() => undefined);
+    if (!link) return undefined;
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) return undefined;
+    const [realDir, realFile] = await Promise.all([realpath(dir), realpath(path)]);
+    const escapes = !realFile.startsWith(realDir + sep);
+    return { size: info.size, symlink: link.isSymbolicLink(), escapes };
+  };
+}
+
+/**
  * A sibling lookup for `file`'s directory. Names come from untrusted content (auto_map, ONNX
  * external data), so anything absolute or climbing out of the directory is refused unseen.
  */
@@ -115,7 +137,7 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
     return result;
   }
   try {
-    await analyseSource(src, 0, { limits, signal, budget: createInflateBudget(limits), sink, siblingExists: siblingLookup(t.path) });
+    await analyseSource(src, 0, { limits, signal, budget: createInflateBudget(limits), sink, siblingExists: siblingLookup(t.path), siblingInfo: siblingInfoLookup(t.path) });
   } catch (err) {
     opts.signal?.throwIfAborted();
     recordError({ limits, signal, budget: createInflateBudget(limits), sink }, src, err);

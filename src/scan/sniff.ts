@@ -5,6 +5,8 @@
  */
 import { sniffGguf } from '../formats/gguf/index.js';
 import { sniffNpy } from '../formats/numpy/index.js';
+import { sniffOnnx } from '../formats/onnx/index.js';
+import { sniffGraphDef, sniffKerasMetadata, sniffSavedModel } from '../formats/tensorflow/index.js';
 import { sniffSafetensors } from '../formats/safetensors/index.js';
 import { sniffPickle } from '../formats/pickle/index.js';
 import { sniffCompression, sniffTar, sniffZip } from '../io/index.js';
@@ -26,6 +28,9 @@ export type DetectedFormat =
   | 'hdf5'
   | 'native'
   | 'script'
+  | 'onnx'
+  | 'tensorflow'
+  | 'keras-metadata'
   | 'unknown';
 
 /** How many leading bytes sniffing needs. */
@@ -95,6 +100,22 @@ export const BUILTIN_FORMATS: readonly FormatSniffer[] = [
   { id: 'native', sniff: when('native', sniffNative) },
   { id: 'script', sniff: when('script', sniffShebang) },
 ];
+
+/**
+ * Protobuf formats have no magic number: these sniffers need the file name as well as the head
+ * (see each for its false-positive rate on random bytes). Keras metadata and SavedModel before
+ * GraphDef, whose structural test is the loosest.
+ */
+export const NAMED_FORMATS: readonly { id: DetectedFormat; sniff: (head: Uint8Array, name: string, size: number) => boolean }[] = [
+  { id: 'keras-metadata', sniff: sniffKerasMetadata },
+  { id: 'tensorflow', sniff: (h, n, s) => sniffSavedModel(h, n, s) || sniffGraphDef(h, n, s) },
+  { id: 'onnx', sniff: sniffOnnx },
+];
+
+/** The format of the first name-aware sniffer that recognises `head`, or undefined. */
+export function sniffNamed(head: Uint8Array, name: string, size: number): DetectedFormat | undefined {
+  return NAMED_FORMATS.find((f) => f.sniff(head, name, size))?.id;
+}
 
 /** The format of the first sniffer that recognises `head`, or undefined. */
 export function sniffMagic(head: Uint8Array, size: number): DetectedFormat | undefined {
