@@ -27,3 +27,21 @@ export {
 } from './scan/index.js';
 export { parsePickle, sniffPickle, type PickleFacts, type PickleStream, type GlobalImport, type Invocation, type CallableRef } from './formats/pickle/index.js';
 export { BUILTIN_RULES, compileCallablePolicy, type CallablePolicy, type CallableVerdict } from './rules/index.js';
+export {
+  signModel,
+  verifyModel,
+  computeManifest,
+  rootDigestOf,
+  SIGN_RULES,
+  DEFAULT_SIGN_OPTIONS,
+  DEFAULT_VERIFY_OPTIONS,
+  DEFAULT_MANIFEST_OPTIONS,
+  DEFAULT_SIGN_LIMITS,
+  type SignOptions,
+  type SignResult,
+  type SignerSpec,
+  type VerifyOptions,
+  type TrustSpec,
+  type ManifestOptions,
+  type ModelManifest,
+} from './sign/index.js';

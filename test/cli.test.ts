@@ -114,3 +114,35 @@ describe('bulwark CLI', () => {
     expect(bad.stderr).toContain('limits.maxOpcodes');
   });
 });
+
+describe('bulwark sign / verify through the CLI', () => {
+  const interop = new URL('../../shared/interop/model-signing/', import.meta.url).pathname;
+
+  it('verifies the reference implementation signature, and fails on the wrong key', async () => {
+    const ok = await runBulwark(['verify', `${interop}tiny-model`, '--key', `${interop}keys/p256.pub.pem`, '--signature', `${interop}python-signed/tiny-model.files.sig`]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('fab85866be99ef2d149c98f0c06d6bbea54a6d7366df811705677281f44b5e5e');
+  });
+
+  it('signs a model with a key and verifies it; a changed byte fails naming the file', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { mkdirSync: mk } = await import('node:fs');
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const model = join(tmp.dir, 'signed-model');
+    mk(model);
+    writeFileSync(join(model, 'weights.bin'), Buffer.alloc(4096, 1));
+    writeFileSync(join(model, 'config.json'), '{}');
+    const key = join(tmp.dir, 'key.pem');
+    const pub = join(tmp.dir, 'key.pub.pem');
+    writeFileSync(key, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+    const sig = join(tmp.dir, 'model.sig');
+    expect((await runBulwark(['sign', model, '--key', key, '--signature', sig])).code).toBe(0);
+    expect((await runBulwark(['verify', model, '--key', pub, '--signature', sig])).code).toBe(0);
+    writeFileSync(join(model, 'weights.bin'), Buffer.alloc(4096, 2));
+    const bad = await runBulwark(['verify', model, '--key', pub, '--signature', sig]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('BW-SIG-001');
+    expect(bad.stdout).toContain('weights.bin');
+  });
+});

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src/errors.js';
 import { BUILTIN_RULES } from '../src/rules/index.js';
+import { SIGN_RULES } from '../src/sign/index.js';
 import { renderCallablesDoc } from '../src/rules/pickle/callables-doc.js';
 import { VERSION } from '../src/version.js';
 
@@ -10,16 +11,17 @@ const docs = new URL('../docs/', import.meta.url);
 describe('documentation', () => {
   it('has docs/rules/<ID>.md for every rule, naming it, and no page for a rule that does not exist', () => {
     const pages = readdirSync(new URL('rules/', docs)).filter((f) => f.endsWith('.md'));
-    for (const rule of BUILTIN_RULES) {
-      const page = readFileSync(new URL(`rules/${rule.meta.id}.md`, docs), 'utf8');
-      expect(page).toContain(`# ${rule.meta.id} ${rule.meta.name}`);
-      expect(rule.meta.helpUri.endsWith(`docs/rules/${rule.meta.id}.md`)).toBe(true);
+    const metas = [...BUILTIN_RULES.map((r) => r.meta), ...SIGN_RULES];
+    for (const meta of metas) {
+      const page = readFileSync(new URL(`rules/${meta.id}.md`, docs), 'utf8');
+      expect(page).toContain(`# ${meta.id} ${meta.name}`);
+      expect(meta.helpUri.endsWith(`docs/rules/${meta.id}.md`)).toBe(true);
     }
-    expect(pages.sort()).toEqual(BUILTIN_RULES.map((r) => `${r.meta.id}.md`).sort());
+    expect(pages.sort()).toEqual(metas.map((m) => `${m.id}.md`).sort());
   });
 
   it('has rule ids that are unique and well-formed', () => {
-    const ids = BUILTIN_RULES.map((r) => r.meta.id);
+    const ids = [...BUILTIN_RULES.map((r) => r.meta.id), ...SIGN_RULES.map((m) => m.id)];
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^BW-[A-Z]{3}-\d{3}$/);
   });

@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { isBulwarkError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { scanCommand } from './commands/scan.js';
+import { signCommand } from './commands/sign.js';
+import { verifyCommand } from './commands/verify.js';
 import { EXIT, type CliIo } from './io.js';
 
 /** Error codes that are the user's mistake (exit 2), not an internal failure. */
@@ -17,12 +19,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     exit = code;
   };
   const program = new Command('bulwark')
-    .description('Bulwark: MLSecOps toolkit. Scans model artifacts for code-execution payloads without loading them.')
+    .description('Bulwark: MLSecOps toolkit. Scans model artifacts without loading them; signs and verifies models (OpenSSF model signing).')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
-  program.addCommand(scanCommand(io, setExit).exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
+  for (const command of [scanCommand(io, setExit), signCommand(io, setExit), verifyCommand(io, setExit)]) {
+    program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     if (argv.length === 0) {
