@@ -249,7 +249,7 @@ function visitObject(st: WalkState, obj: Record<string, Json>, pointer: string, 
   // A function reference keeps the role of where it is used (an activation, a loss, a "layer").
   const role: KerasObjectRole = isLambdaClass(className) ? 'layer' : (hint ?? (isFunction ? 'function' : 'other'));
   const module = typeof o.module === 'string' ? clip(o.module) : undefined;
-  const inner = isFunction && typeof o.config === 'string' ? clip(o.config) : className;
+  const inner = isFunction && typeof o.config === 'string' && o.config !== '' ? clip(o.config) : className;
   const ref: KerasObjectRef = {
     origin: st.origin,
     pointer,

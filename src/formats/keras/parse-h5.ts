@@ -46,37 +46,43 @@ const MAX_SHORT_ATTRIBUTE = 256;
 /** `H5T_class_t.H5T_STRING` (H5Tpublic.h): the datatype class of string attributes. */
 const H5T_STRING = 3;
 
-type H5Lib = typeof import('h5wasm');
-type H5Module = Awaited<H5Lib['ready']>;
-interface LoadedLib {
-  h5: H5Lib;
-  module: H5Module;
+/** The Emscripten module of h5wasm (the low-level API its `File` class wraps). */
+type H5Module = Awaited<(typeof import('h5wasm'))['ready']>;
+type H5Factory = (opts: { noInitialRun: boolean }) => Promise<H5Module>;
+interface HeapAccess {
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  HEAPU8: Uint8Array;
 }
+type Kind = 'disk' | 'memory';
 
-let diskLib: Promise<LoadedLib> | undefined;
-let memLib: Promise<LoadedLib> | undefined;
+const instances: Partial<Record<Kind, Promise<H5Module>>> = {};
 let memFileCounter = 0;
-/** Bumped after a fatal wasm failure: the next load evaluates a fresh copy of the module. */
-let generation = 0;
 
-async function importBuild(kind: 'disk' | 'memory'): Promise<H5Lib> {
-  const specifier = kind === 'disk' ? 'h5wasm/node' : 'h5wasm';
-  if (generation === 0) return kind === 'disk' ? import('h5wasm/node') : import('h5wasm');
-  // hdf5_hl.js instantiates the wasm module when evaluated; a new URL (query) evaluates it again.
-  return (await import(`${import.meta.resolve(specifier)}?bulwark-instance=${generation}`)) as H5Lib;
-}
-
-async function load(kind: 'disk' | 'memory'): Promise<LoadedLib> {
-  // Two builds because NODERAWFS (host files) and MEMFS (bytes) cannot share one Emscripten FS.
-  const h5 = await importBuild(kind);
-  const module = await h5.ready;
+/**
+ * A fresh instance of one h5wasm build. The factory (`hdf5_util.js`, next to the package entry)
+ * is imported by URL because the package exports only the high-level wrapper, whose single
+ * module-level instance cannot be replaced; we need replacement because an HDF5 error thrown
+ * through the C library (the throwing error handler) leaves its state inconsistent: every later
+ * open in that instance fails. Two builds because NODERAWFS (host files) and MEMFS (bytes)
+ * cannot share one Emscripten file system.
+ */
+async function instantiate(kind: Kind): Promise<H5Module> {
+  const entry = import.meta.resolve(kind === 'disk' ? 'h5wasm/node' : 'h5wasm');
+  const mod = (await import(new URL('./hdf5_util.js', entry).href)) as { default: H5Factory };
+  const module = await mod.default({ noInitialRun: true });
+  // Errors become exceptions instead of HDF5-DIAG text on stderr (the library never writes stdio).
   module.activate_throwing_error_handler();
-  return { h5, module };
+  return module;
 }
 
-function lib(kind: 'disk' | 'memory'): Promise<LoadedLib> {
-  if (kind === 'disk') return (diskLib ??= load('disk'));
-  return (memLib ??= load('memory'));
+function lib(kind: Kind): Promise<H5Module> {
+  return (instances[kind] ??= instantiate(kind));
+}
+
+/** Drops an instance after any HDF5 error; the next file gets a fresh one. */
+function discard(kind: Kind): void {
+  delete instances[kind];
 }
 
 function isPath(src: ByteSource | KerasH5Path): src is KerasH5Path {
@@ -112,16 +118,42 @@ interface RawAttributes {
   problems: KerasFacts['problems'];
 }
 
-/** Reads the Keras root attributes of an opened file; checks each one's declared size before reading it. */
-function readAttributes(loaded: LoadedLib, filename: string, where: string, maxChars: number): RawAttributes {
-  const out: RawAttributes = { values: {}, problems: [] };
-  const file = new loaded.h5.File(filename, 'r');
+/** Reads one scalar string attribute of the root group (h5wasm `get_attr`, for the string case only). */
+function readStringAttribute(module: H5Module, fileId: bigint, name: string, meta: { size: number; vlen: boolean; cset?: number }): string {
+  const heap = module as unknown as HeapAccess;
+  // One element: a char* for variable-length strings, `size` bytes for fixed-length ones.
+  const nbytes = meta.vlen ? 4 : meta.size;
+  const ptr = heap._malloc(Math.max(1, nbytes));
+  if (ptr === 0) throw new BulwarkError('LIMIT_EXCEEDED', `attribute ${name}: could not allocate ${nbytes} bytes`);
   try {
-    if (file.file_id < 0n) throw new BulwarkError('PARSE_ERROR', `${where}: HDF5 could not open the file (expected an HDF5 superblock)`);
-    const names = new Set(loaded.module.get_attribute_names(file.file_id, '/'));
+    module.get_attribute_data(fileId, '/', name, BigInt(ptr));
+    try {
+      if (meta.vlen) {
+        const strPtr = new DataView(heap.HEAPU8.buffer).getUint32(ptr, true);
+        return strPtr === 0 ? '' : meta.cset === 1 ? module.UTF8ToString(strPtr) : module.AsciiToString(strPtr);
+      }
+      let bytes = heap.HEAPU8.slice(ptr, ptr + nbytes);
+      const nul = bytes.indexOf(0);
+      if (nul >= 0) bytes = bytes.subarray(0, nul);
+      return new TextDecoder(meta.cset === 1 ? 'utf-8' : 'latin1').decode(bytes);
+    } finally {
+      if (meta.vlen) module.reclaim_vlen_memory(fileId, '/', name, BigInt(ptr));
+    }
+  } finally {
+    heap._free(ptr);
+  }
+}
+
+/** Reads the Keras root attributes of a file; checks each one's declared size before reading it. */
+function readAttributes(module: H5Module, filename: string, where: string, maxChars: number): RawAttributes {
+  const out: RawAttributes = { values: {}, problems: [] };
+  const fileId = module.open(filename, module.H5F_ACC_RDONLY, false, -1, -1);
+  if (fileId < 0n) throw new BulwarkError('PARSE_ERROR', `${where}: HDF5 could not open the file (expected an HDF5 superblock)`);
+  try {
+    const names = new Set(module.get_attribute_names(fileId, '/'));
     for (const name of KERAS_ATTRIBUTES) {
       if (!names.has(name)) continue;
-      const meta = loaded.module.get_attribute_metadata(file.file_id, '/', name);
+      const meta = module.get_attribute_metadata(fileId, '/', name);
       const bound = name === 'keras_version' || name === 'backend' ? MAX_SHORT_ATTRIBUTE : maxChars;
       if (meta.type !== H5T_STRING) {
         out.problems.push({ origin: 'h5', kind: 'bad-attribute', pointer: `/@${name}`, message: `root attribute ${name} is not a string (HDF5 type class ${meta.type}); Keras writes a JSON string` });
@@ -137,12 +169,7 @@ function readAttributes(loaded: LoadedLib, filename: string, where: string, maxC
         out.problems.push({ origin: 'h5', kind: 'too-large', pointer: `/@${name}`, message: `root attribute ${name} is ${meta.size} bytes, over the ${bound} limit; it was not read` });
         continue;
       }
-      const value = file.get_attribute(name, true);
-      const text = typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
-      if (text === undefined) {
-        out.problems.push({ origin: 'h5', kind: 'bad-attribute', pointer: `/@${name}`, message: `root attribute ${name} could not be read as text` });
-        continue;
-      }
+      const text = readStringAttribute(module, fileId, name, meta);
       if (text.length > bound) {
         out.problems.push({ origin: 'h5', kind: 'too-large', pointer: `/@${name}`, message: `root attribute ${name} is ${text.length} characters, over the ${bound} limit; it was not analysed` });
         continue;
@@ -150,14 +177,13 @@ function readAttributes(loaded: LoadedLib, filename: string, where: string, maxC
       out.values[name] = text;
     }
   } finally {
-    file.close();
+    module.close_file(fileId);
   }
   return out;
 }
 
 async function readFromPath(src: KerasH5Path, where: string, maxChars: number): Promise<RawAttributes> {
-  const loaded = await lib('disk');
-  return readAttributes(loaded, src.path, where, maxChars);
+  return readAttributes(await lib('disk'), src.path, where, maxChars);
 }
 
 async function readFromBytes(src: ByteSource, where: string, maxChars: number, limits: Limits, signal: AbortSignal | undefined): Promise<RawAttributes> {
@@ -166,13 +192,13 @@ async function readFromBytes(src: ByteSource, where: string, maxChars: number, l
   }
   const bytes = await src.read(0, src.size);
   checkAbort(signal, where);
-  const loaded = await lib('memory');
+  const module = await lib('memory');
   const name = `/bulwark-keras-${++memFileCounter}.h5`;
-  loaded.module.FS.writeFile(name, bytes);
+  module.FS.writeFile(name, bytes);
   try {
-    return readAttributes(loaded, name, where, maxChars);
+    return readAttributes(module, name, where, maxChars);
   } finally {
-    loaded.module.FS.unlink(name);
+    module.FS.unlink(name);
   }
 }
 
@@ -185,7 +211,8 @@ function checkAbort(signal: AbortSignal | undefined, where: string): void {
  * Weights are never read. A file without `model_config` (a weights-only file) gives facts with no
  * documents. Throws BulwarkError: PARSE_ERROR when the bytes are not HDF5 that the library can
  * open, LIMIT_EXCEEDED when in-memory bytes exceed `limits.maxMemberBytes`, ABORTED on abort,
- * UNSUPPORTED when the HDF5 library failed fatally (it is reloaded for the next file).
+ * UNSUPPORTED when the HDF5 library failed fatally (a wasm trap). After any HDF5 error the wasm
+ * instance is replaced, so one hostile file cannot break the files after it.
  */
 export async function parseKerasH5(src: ByteSource | KerasH5Path, opts: KerasH5Options): Promise<KerasFacts> {
   const where = describe(src);
@@ -197,12 +224,10 @@ export async function parseKerasH5(src: ByteSource | KerasH5Path, opts: KerasH5O
   try {
     raw = isPath(src) ? await readFromPath(src, where, maxChars) : await readFromBytes(src, where, maxChars, opts.limits, opts.signal);
   } catch (err) {
+    // After any error inside HDF5 the instance is not trusted again (see instantiate).
+    discard(isPath(src) ? 'disk' : 'memory');
     if (isBulwarkError(err)) throw err;
     if (isFatal(err)) {
-      // The wasm instance is in an unknown state: drop it so the next file gets a fresh one.
-      generation += 1;
-      diskLib = undefined;
-      memLib = undefined;
       throw new BulwarkError('UNSUPPORTED', `${where}: the HDF5 library failed on this file (${summariseHdf5Error(err)})`, { cause: err });
     }
     throw new BulwarkError('PARSE_ERROR', `${where}: not a readable HDF5 file: ${summariseHdf5Error(err)}`, { cause: err });
