@@ -98,6 +98,12 @@ describe('parseKerasConfigJson', () => {
     expect(f.externalPaths.map((p) => [p.layer, p.value])).toEqual([['lookup', '/etc/passwd']]);
   });
 
+  it('accepts the NaN and Infinity Python writes (so they cannot hide a Lambda)', () => {
+    const f = parseKerasConfigJson('{"class_name": "Lambda", "config": {"name": "NaN", "x": NaN, "y": -Infinity, "function": ["QUJD", null, null]}}', 'keras-v3');
+    expect(f.problems).toEqual([]);
+    expect(f.lambdas.map((l) => l.name)).toEqual(['NaN']);
+  });
+
   it('turns bad content into problems, never exceptions', () => {
     expect(parseKerasConfigJson('{"class_name": ', 'keras-v3').problems[0]?.kind).toBe('invalid-json');
     expect(parseKerasConfigJson('[1,2]', 'keras-v3').problems[0]?.kind).toBe('not-a-model');

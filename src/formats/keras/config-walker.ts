@@ -397,9 +397,16 @@ export function parseKerasConfigJson(text: string, origin: KerasOrigin, opts: Ke
     // JSON.parse is iterative in V8 (no stack overflow on deep nesting); the walk below bounds depth.
     value = JSON.parse(text) as Json;
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    facts.problems.push({ origin, kind: 'invalid-json', message: `${where} is not valid JSON (${clip(detail)})` });
-    return facts;
+    // Python's json (what Keras writes and reads with) accepts NaN and Infinity; strict JSON does not.
+    const relaxed = pythonConstantsToNull(text);
+    try {
+      if (relaxed === undefined) throw err;
+      value = JSON.parse(relaxed) as Json;
+    } catch {
+      const detail = err instanceof Error ? err.message : String(err);
+      facts.problems.push({ origin, kind: 'invalid-json', message: `${where} is not valid JSON (${clip(detail)})` });
+      return facts;
+    }
   }
   if (!isRecord(value)) {
     facts.problems.push({ origin, kind: 'not-a-model', pointer: '', message: `${where} is a JSON ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}, not an object` });
@@ -411,6 +418,39 @@ export function parseKerasConfigJson(text: string, origin: KerasOrigin, opts: Ke
   walk(st, value, '', 0, origin === 'h5-training_config' ? undefined : 'layer');
   doc.complete = !st.stopped;
   return facts;
+}
+
+/**
+ * Replaces the bare `NaN`, `Infinity` and `-Infinity` tokens Python's `json.dumps` writes
+ * (allow_nan=True) by `null`, outside strings; undefined when there are none.
+ */
+function pythonConstantsToNull(text: string): string | undefined {
+  const out: string[] = [];
+  let last = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      continue;
+    }
+    for (const word of ['-Infinity', 'Infinity', 'NaN']) {
+      if (text.startsWith(word, i)) {
+        out.push(text.slice(last, i), 'null');
+        i += word.length - 1;
+        last = i + 1;
+        break;
+      }
+    }
+  }
+  if (out.length === 0) return undefined;
+  out.push(text.slice(last));
+  return out.join('');
 }
 
 function definedOnly<T extends object>(o: Partial<T> | undefined): Partial<T> {
