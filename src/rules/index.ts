@@ -4,6 +4,7 @@ import { NUMPY_RULES } from './numpy/numpy-rules.js';
 import { PICKLE_RULES } from './pickle/pickle-rules.js';
 import { REPO_RULES } from './repo/repo-rules.js';
 import { GGUF_RULES } from './gguf/gguf-rules.js';
+import { KERAS_RULES } from './keras/keras-rules.js';
 import { ONNX_RULES } from './onnx/onnx-rules.js';
 import { SAFETENSORS_RULES } from './safetensors/safetensors-rules.js';
 import { TENSORFLOW_RULES, TF_KERAS_METADATA_RULES } from './tensorflow/tensorflow-rules.js';
@@ -20,6 +21,7 @@ export const BUILTIN_RULES: readonly AnyRule[] = [
   ...ARCHIVE_RULES,
   ...FORMAT_RULES,
   ...GGUF_RULES,
+  ...KERAS_RULES,
   ...NUMPY_RULES,
   ...ONNX_RULES,
   ...PICKLE_RULES,

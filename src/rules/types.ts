@@ -1,5 +1,6 @@
 import type { GgufFacts } from '../formats/gguf/index.js';
 import type { HfConfigFacts } from '../formats/hf-config/index.js';
+import type { KerasFacts } from '../formats/keras/index.js';
 import type { ChatTemplateFacts as ChatTemplateAnalysis } from '../formats/jinja/index.js';
 import type { OnnxFacts } from '../formats/onnx/index.js';
 import type { PickleFacts } from '../formats/pickle/index.js';
@@ -75,7 +76,8 @@ export type Facts =
   | ChatTemplateFacts
   | OnnxFacts
   | TensorflowFacts
-  | TfKerasMetadataFacts;
+  | TfKerasMetadataFacts
+  | KerasFacts;
 
 /** Where the facts came from, and the judgement inputs from the user's config. */
 export interface RuleContext {

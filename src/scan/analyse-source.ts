@@ -1,5 +1,6 @@
 import { BulwarkError, isBulwarkError } from '../errors.js';
 import { parseGguf } from '../formats/gguf/index.js';
+import { parseKerasH5, parseKerasV3Config, sniffKerasZip } from '../formats/keras/index.js';
 import { analyseChatTemplate } from '../formats/jinja/index.js';
 import { parseOnnx, type ParseOnnxOptions, type SiblingFileInfo } from '../formats/onnx/index.js';
 import { parseSafetensors } from '../formats/safetensors/index.js';
@@ -57,14 +58,11 @@ export interface AnalysisEnv {
    * come from untrusted content, so implementations must refuse names that leave the directory.
    */
   siblingExists?: (relativeName: string) => Promise<boolean>;
+  /** Path on disk of the top-level file (formats whose library opens files itself, such as HDF5). */
+  filePath?: string;
   /** Size and link status of a file beside the top-level file (ONNX external data); same confinement. */
   siblingInfo?: (relativeName: string) => Promise<SiblingFileInfo | undefined>;
 }
-
-/** Formats recognised but not analysed by this version, with the reason users see. */
-const RECOGNISED_ONLY: Partial<Record<DetectedFormat, string>> = {
-  hdf5: 'HDF5 (Keras .h5) file: Lambda-layer checks are not part of this version',
-};
 
 /** Extension (lower-case, with the dot) of the last path segment; `.gz` etc. are real extensions here. */
 export function extensionOf(name: string): string {
@@ -205,6 +203,28 @@ async function analyseHfConfig(src: ByteSource, env: AnalysisEnv): Promise<void>
   }
 }
 
+/** Largest Keras v3 config.json / metadata.json read into memory. */
+const MAX_KERAS_JSON_BYTES = 64 * 1024 * 1024;
+
+/** Reads a Keras v3 archive's config.json (and metadata.json) and judges the model config. */
+async function analyseKerasZip(src: ByteSource, files: readonly ZipEntry[], env: AnalysisEnv): Promise<boolean> {
+  const text = async (name: string): Promise<string | undefined> => {
+    const entry = files.find((e) => e.name === name);
+    if (!entry) return undefined;
+    if (entry.uncompressedSize > MAX_KERAS_JSON_BYTES) {
+      throw new BulwarkError('LIMIT_EXCEEDED', `${describe(src)}!${name}: larger than ${MAX_KERAS_JSON_BYTES} bytes`);
+    }
+    const member = await openZipMember(src, entry, { limits: env.limits, budget: env.budget });
+    return new TextDecoder().decode(await member.read(0, member.size));
+  };
+  const config = await text('config.json');
+  if (config === undefined) return false;
+  const facts = parseKerasV3Config(config, await text('metadata.json'), { signal: env.signal });
+  const member = childMember(src, 'config.json');
+  env.sink.located.push({ facts, where: { uri: src.uri, member, container: 'other' } });
+  return facts.lambdas.length > 0;
+}
+
 /** A PyTorch zip storage member (`<archive>/data/<n>`): raw tensor bytes, never unpickled by torch. */
 function isTorchStorage(name: string): boolean {
   return /(^|\/)data\/\d+$/.test(name);
@@ -218,6 +238,13 @@ async function analyseZip(src: ByteSource, depth: number, env: AnalysisEnv): Pro
   // PyTorch writes `<folder>/data.pkl`; the folder name is free, so match any folder.
   const isTorch = files.some((e) => /(^|\/)data\.pkl$/.test(e.name));
   let executable = false;
+  if (sniffKerasZip(files.map((e) => e.name))) {
+    try {
+      executable = await analyseKerasZip(src, files, env);
+    } catch (err) {
+      recordError(env, { ...src, member: childMember(src, 'config.json') }, err);
+    }
+  }
   for (const entry of files) {
     env.signal.throwIfAborted();
     let member: ByteSource = { ...src, member: childMember(src, entry.name) };
@@ -351,9 +378,14 @@ export async function analyseSource(src: ByteSource, depth: number, env: Analysi
     case 'keras-metadata':
       env.sink.located.push({ facts: await parseKerasMetadata(src, { limits: env.limits, signal: env.signal }), where: where(src, 'other') });
       break;
-    case 'hdf5':
-      env.sink.skipped.push({ uri: describe(src), reason: RECOGNISED_ONLY[detected] ?? detected });
+    case 'hdf5': {
+      // A file on disk is opened by path, so h5wasm reads only the metadata it needs, never the weights.
+      const input = src.member === undefined && env.filePath !== undefined ? { path: env.filePath, uri: src.uri } : src;
+      const facts = await parseKerasH5(input, { limits: env.limits, signal: env.signal });
+      env.sink.located.push({ facts, where: where(src, 'other') });
+      executable = facts.lambdas.length > 0;
       break;
+    }
     case 'unknown': {
       if (HF_CONFIG_NAMES.has(baseName(leafName(src)))) {
         await analyseHfConfig(src, env);

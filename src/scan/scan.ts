@@ -137,7 +137,7 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
     return result;
   }
   try {
-    await analyseSource(src, 0, { limits, signal, budget: createInflateBudget(limits), sink, siblingExists: siblingLookup(t.path), siblingInfo: siblingInfoLookup(t.path) });
+    await analyseSource(src, 0, { limits, signal, budget: createInflateBudget(limits), sink, siblingExists: siblingLookup(t.path), siblingInfo: siblingInfoLookup(t.path), filePath: t.path });
   } catch (err) {
     opts.signal?.throwIfAborted();
     recordError({ limits, signal, budget: createInflateBudget(limits), sink }, src, err);
