@@ -26,6 +26,11 @@ describe('documentation', () => {
     for (const id of ids) expect(id).toMatch(/^BW-[A-Z]{3}-\d{3}$/);
   });
 
+  it('lists every rule in the README', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const meta of [...BUILTIN_RULES.map((r) => r.meta), ...SIGN_RULES]) expect(readme).toContain(`| [${meta.id}](docs/rules/${meta.id}.md) | ${meta.name} |`);
+  });
+
   it('documents every error code', () => {
     const page = readFileSync(new URL('errors.md', docs), 'utf8');
     for (const code of ERROR_CODES) expect(page).toContain(`| \`${code}\` |`);
