@@ -1,17 +1,16 @@
 import { Command, Option } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { atLeast } from '../../report/order.js';
-import { renderJson } from '../../report/render-json.js';
-import { renderSarif } from '../../report/render-sarif.js';
 import { renderText } from '../../report/render-text.js';
 import { SEVERITIES, type Report, type Severity } from '../../report/types.js';
 import { loadScanConfig, type ScanConfig } from '../../scan/config.js';
 import { scan } from '../../scan/scan.js';
 import { EXIT, wantsColour, type CliIo } from '../io.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from '../render-report.js';
 
 /** Output formats of `bulwark scan`. */
-export const SCAN_FORMATS = ['text', 'json', 'sarif'] as const;
-type ScanFormat = (typeof SCAN_FORMATS)[number];
+export const SCAN_FORMATS = REPORT_FORMATS;
+type ScanFormat = ReportFormat;
 
 interface ScanFlags {
   format: ScanFormat;
@@ -28,21 +27,6 @@ export function scanExitCode(report: Report, failOn: Severity | 'none', allowInc
   if (failOn !== 'none' && report.findings.some((f) => !f.suppressed && atLeast(f.severity, failOn))) return EXIT.FINDINGS;
   if (!report.complete && !allowIncomplete) return EXIT.INCOMPLETE;
   return EXIT.PASS;
-}
-
-function render(report: Report, format: ScanFormat, colour: boolean): string {
-  switch (format) {
-    case 'text':
-      return renderText(report, { colour });
-    case 'json':
-      return renderJson(report);
-    case 'sarif':
-      return renderSarif(report);
-    default: {
-      const never: never = format;
-      return never;
-    }
-  }
 }
 
 /** Registers `bulwark scan`; `setExit` receives the exit code. */
@@ -79,7 +63,7 @@ export function scanCommand(io: CliIo, setExit: (code: number) => void): Command
       });
       if (showProgress) io.stderr('\r\u001b[2K');
       const colour = flags.output === undefined && flags.format === 'text' && wantsColour(io, 'stdout');
-      const text = render(report, flags.format, colour);
+      const text = renderReport(report, flags.format, colour);
       if (flags.output !== undefined) {
         await writeFileAtomic(flags.output, text);
         if (!flags.quiet) io.stderr(renderText({ ...report, findings: [], errors: [], skipped: [] }).replace('no findings', `${report.findings.length} finding(s)`) + `report written to ${flags.output}\n`);

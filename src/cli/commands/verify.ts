@@ -1,17 +1,15 @@
 import { Command, Option } from 'commander';
 import { BulwarkError, isBulwarkError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { renderJson } from '../../report/render-json.js';
-import { renderSarif } from '../../report/render-sarif.js';
-import { renderText } from '../../report/render-text.js';
 import type { Report } from '../../report/types.js';
 import { verifyModel, type TrustSpec } from '../../sign/index.js';
 import { EXIT, wantsColour, type CliIo } from '../io.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from '../render-report.js';
 import { readCliFile } from './sign.js';
 
 /** Output formats of `bulwark verify`. */
-export const VERIFY_FORMATS = ['text', 'json', 'sarif'] as const;
-type VerifyFormat = (typeof VERIFY_FORMATS)[number];
+export const VERIFY_FORMATS = REPORT_FORMATS;
+type VerifyFormat = ReportFormat;
 
 interface VerifyFlags {
   key?: string;
@@ -56,22 +54,11 @@ async function trustFrom(flags: VerifyFlags): Promise<TrustSpec> {
   };
 }
 
-function render(report: Report, format: VerifyFormat, colour: boolean): string {
-  switch (format) {
-    case 'text': {
-      const subject = report.subjects.map((s) => `subject ${s.name} sha256:${s.digest.sha256}\n`).join('');
-      const verdict = report.findings.length === 0 && report.complete ? 'OK: the model matches its signature\n' : '';
-      return renderText(report, { colour }) + subject + verdict;
-    }
-    case 'json':
-      return renderJson(report);
-    case 'sarif':
-      return renderSarif(report);
-    default: {
-      const never: never = format;
-      return never;
-    }
-  }
+/** The subject and verdict lines that follow the text report. */
+function verdictLines(report: Report): string {
+  const subject = report.subjects.map((s) => `subject ${s.name} sha256:${s.digest.sha256}\n`).join('');
+  const verdict = report.findings.length === 0 && report.complete ? 'OK: the model matches its signature\n' : '';
+  return subject + verdict;
 }
 
 /** Registers `bulwark verify`; `setExit` receives the exit code. */
@@ -114,7 +101,7 @@ export function verifyCommand(io: CliIo, setExit: (code: number) => void): Comma
       }
       if (showProgress) io.stderr('\r\u001b[2K');
       const colour = flags.output === undefined && flags.format === 'text' && wantsColour(io, 'stdout');
-      const text = render(report, flags.format, colour);
+      const text = renderReport(report, flags.format, colour, verdictLines(report));
       if (flags.output !== undefined) {
         await writeFileAtomic(flags.output, text);
         if (!flags.quiet) io.stderr(`${report.findings.length} finding(s); report written to ${flags.output}\n`);
