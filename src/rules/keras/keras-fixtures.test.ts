@@ -102,3 +102,31 @@ describe('keras fixtures in detail', () => {
     expect(bad[0]?.message).toContain('HDF5 attribute model_config is not valid JSON');
   });
 });
+
+describe('BW-KRS-004 external file references', () => {
+  const lookup = (vocabulary: unknown): KerasFacts =>
+    parseKerasV3Config(
+      JSON.stringify({
+        module: 'keras',
+        class_name: 'Sequential',
+        config: { name: 's', layers: [{ module: 'keras.layers', class_name: 'StringLookup', config: { name: 'lookup', vocabulary }, registered_name: null }] },
+        registered_name: null,
+      }),
+      undefined,
+    );
+  const krs004 = (vocabulary: unknown): Severity[] => judge(lookup(vocabulary), 'm.keras').filter((d) => d.ruleId === 'BW-KRS-004').map((d) => d.severity);
+
+  it('rates URLs, absolute paths and traversal high, plain relative paths medium', () => {
+    expect(krs004('gs://attacker-bucket/vocab.txt')).toEqual(['high']);
+    expect(krs004('https://example.invalid/v')).toEqual(['high']);
+    expect(krs004('/etc/passwd')).toEqual(['high']);
+    expect(krs004('C:\\Windows\\win.ini')).toEqual(['high']);
+    expect(krs004('../../secrets/vocab.txt')).toEqual(['high']);
+    expect(krs004('vocab.txt')).toEqual(['medium']);
+  });
+
+  it('says nothing about inline vocabularies or none', () => {
+    expect(krs004(['a', 'b'])).toEqual([]);
+    expect(krs004(null)).toEqual([]);
+  });
+});

@@ -212,5 +212,45 @@ export const unparsableConfigRule: Rule<KerasFacts> = {
   },
 };
 
+/** Where a vocabulary reference points, from the most to the least dangerous. */
+function classifyExternalPath(value: string): 'url' | 'absolute' | 'traversal' | 'relative' {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return 'url';
+  if (value.startsWith('/') || value.startsWith('\\') || /^[a-z]:[\\/]/i.test(value)) return 'absolute';
+  if (value.split(/[\\/]/).includes('..')) return 'traversal';
+  return 'relative';
+}
+
+/**
+ * BW-KRS-004: a lookup layer whose `vocabulary` is a path or URL. Keras reads it through tf.io.gfile
+ * while building the layer on load, safe_mode or not (CVE-2025-12058): an arbitrary file read on the
+ * loading host, or a request to any URL (gs://, http://). Keras itself saves vocabularies inline or
+ * as assets, so a string here is never needed.
+ */
+export const externalFileReferenceRule: Rule<KerasFacts> = {
+  meta: defineRuleMeta('BW-KRS-004', 'keras/external-file-reference', 'Keras layer reads a file or URL named in its config on load', 'high', [
+    'cwe-73',
+    'cwe-918',
+    'owasp-ml06',
+    'atlas:AML.T0010',
+  ]),
+  appliesTo: 'keras',
+  *check(facts, ctx) {
+    for (const p of facts.externalPaths) {
+      const kind = classifyExternalPath(p.value);
+      const what = kind === 'url' ? 'a URL' : kind === 'absolute' ? 'an absolute path' : kind === 'traversal' ? 'a path that leaves the model directory' : 'a relative path';
+      yield {
+        ruleId: 'BW-KRS-004',
+        severity: kind === 'relative' ? 'medium' : 'high',
+        message:
+          `${p.class_name} layer${quoted(p.layer)} at ${showPointer(p.pointer)} in ${describeKerasOrigin(p.origin)} sets ${p.field} to ${what} (${JSON.stringify(p.value)}): ` +
+          'Keras opens it while loading the model, even in safe_mode (CVE-2025-12058), so loading reads that file or fetches that URL. Save vocabularies inline or as model assets.',
+        location: at(ctx, p.pointer),
+        evidence: { origin: p.origin, pointer: p.pointer, class_name: p.class_name, field: p.field, value: p.value, reference: kind },
+        key: `${p.origin}#${p.pointer}`,
+      };
+    }
+  },
+};
+
 /** The Keras rules, in id order. */
-export const KERAS_RULES = [lambdaLayerRule, untrustedModuleRule, unparsableConfigRule] as const;
+export const KERAS_RULES = [lambdaLayerRule, untrustedModuleRule, unparsableConfigRule, externalFileReferenceRule] as const;
