@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { BulwarkError } from '../errors.js';
+import { compareFindings } from '../report/order.js';
+import type { Report, RuleMeta } from '../report/types.js';
+import { scan } from '../scan/index.js';
+import { verifyModel, type TrustSpec } from '../sign/index.js';
+import { VERSION } from '../version.js';
+import type { ProjectConfig, ResolvedSigner } from './config.js';
+
+/** What every analyser gets besides the project: the date (suppression expiry) and cancellation. */
+export interface AnalyserContext {
+  /** Today, YYYY-MM-DD (from the injected clock). */
+  today: string;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * One stage of the pipeline: a report kind and how to produce its report from the project file.
+ * The runner is this table, so a new analyser is one entry (ARCHITECTURE.md: explicit lists, no
+ * registration by import side effect).
+ */
+export interface Analyser {
+  /** The report kind it produces (`scan`, `verify`, `data`, `drift`, `deps`, `bom`). */
+  kind: string;
+  /** What the progress line and the summary call it. */
+  title: string;
+  /** True when the project file configures this analyser. */
+  configured: (config: ProjectConfig) => boolean;
+  run: (config: ProjectConfig, ctx: AnalyserContext) => Promise<Report>;
+}
+
+async function readTrustFile(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new BulwarkError('FILE_NOT_FOUND', `${what} ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function trustOf(signer: ResolvedSigner): Promise<TrustSpec> {
+  switch (signer.kind) {
+    case 'key':
+      return { kind: 'key', publicKey: await readTrustFile(signer.publicKey, `signer ${signer.name}: public key`) };
+    case 'certificate':
+      return { kind: 'certificate', roots: await readTrustFile(signer.certificateRoot, `signer ${signer.name}: certificate root`) };
+    case 'sigstore':
+      return {
+        kind: 'sigstore',
+        identity: signer.identity,
+        issuer: signer.issuer,
+        trustedRoot: signer.trustedRoot !== undefined ? await readTrustFile(signer.trustedRoot, `signer ${signer.name}: trusted root`) : undefined,
+      };
+    default: {
+      const never: never = signer;
+      throw new BulwarkError('INTERNAL', `unknown signer kind ${String((never as { kind: unknown }).kind)}`);
+    }
+  }
+}
+
+/**
+ * Merges reports of one kind (one per model, one per lockfile) into one, as the evidence directory
+ * holds one report per kind: subjects, findings, errors and skips are concatenated (findings in the
+ * one deterministic order), rules deduplicated by id, metrics summed, complete only if all are.
+ */
+export function mergeReports(kind: string, target: string, reports: readonly Report[]): Report {
+  const [only] = reports;
+  if (reports.length === 1 && only !== undefined) return only;
+  const rules = new Map<string, RuleMeta>();
+  const metrics: Record<string, number> = {};
+  for (const r of reports) {
+    for (const rule of r.rules) if (!rules.has(rule.id)) rules.set(rule.id, rule);
+    for (const [k, v] of Object.entries(r.metrics ?? {})) metrics[k] = (metrics[k] ?? 0) + v;
+  }
+  return {
+    schemaVersion: 1,
+    kind,
+    tool: { name: 'bulwark', version: VERSION },
+    target,
+    subjects: reports.flatMap((r) => r.subjects),
+    rules: [...rules.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    findings: reports.flatMap((r) => r.findings).sort(compareFindings),
+    ...(Object.keys(metrics).length > 0 ? { metrics } : {}),
+    errors: reports.flatMap((r) => r.errors),
+    skipped: reports.flatMap((r) => r.skipped),
+    complete: reports.every((r) => r.complete),
+  };
+}
+
+/** Scans every model path (the subjects carry each file's digest). */
+const scanAnalyser: Analyser = {
+  kind: 'scan',
+  title: 'model scan',
+  configured: (c) => c.models.length > 0,
+  run: (c, ctx) => scan({ paths: c.models.map((m) => m.path), digest: true, today: ctx.today, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
+};
+
+/**
+ * Verifies each model that names a signer against its OMS signature. A model without a signer is
+ * not verified: the report says so as an error, so a policy requiring signatures fails closed.
+ */
+const verifyAnalyser: Analyser = {
+  kind: 'verify',
+  title: 'signature',
+  configured: (c) => c.models.length > 0,
+  run: async (c, ctx) => {
+    const reports: Report[] = [];
+    for (const m of c.models) {
+      if (m.signer === undefined) {
+        reports.push({
+          schemaVersion: 1,
+          kind: 'verify',
+          tool: { name: 'bulwark', version: VERSION },
+          target: m.path,
+          subjects: [],
+          rules: [],
+          findings: [],
+          errors: [{ uri: m.path, code: 'CONFIG_INVALID', message: `${m.path}: no signer configured in the project file, so its signature was not verified` }],
+          skipped: [],
+          complete: false,
+        });
+        continue;
+      }
+      reports.push(await verifyModel({ modelPath: m.path, signaturePath: m.signature, trust: await trustOf(m.signer), signal: ctx.signal }));
+    }
+    return mergeReports('verify', c.root, reports);
+  },
+};
+
+/** An analyser whose library has not landed in this build: configured use fails closed, named. */
+function notYetAvailable(kind: string, title: string, configured: (c: ProjectConfig) => boolean, where: string): Analyser {
+  return {
+    kind,
+    title,
+    configured,
+    run: () => Promise.reject(new BulwarkError('UNSUPPORTED', `the ${title} analyser (${where}) is not available in this build of bulwark`)),
+  };
+}
+
+/**
+ * Every analyser `bulwark check` runs, in order. Data, drift, dependency audit and ML-BOM are
+ * wired in as their libraries land (issue 8); until then a configured one is reported as
+ * incomplete evidence, which no policy passes.
+ */
+export const CHECK_ANALYSERS: readonly Analyser[] = [
+  scanAnalyser,
+  verifyAnalyser,
+  notYetAvailable('data', 'training data', (c) => c.datasets.training !== undefined, 'src/data validateDataset'),
+  notYetAvailable('drift', 'drift', (c) => c.datasets.reference !== undefined && c.datasets.current !== undefined, 'src/drift driftReport'),
+  notYetAvailable('deps', 'dependencies', (c) => c.lockfiles !== undefined, 'src/deps auditDependencies'),
+  notYetAvailable('bom', 'ML-BOM', (c) => c.bom, 'src/bom buildBom'),
+];
