@@ -33,6 +33,19 @@ export interface DependencyFact {
   /** PEP 508 environment marker, kept verbatim (never evaluated as code). */
   readonly marker?: string;
   readonly extras?: readonly string[];
+  /**
+   * Set when the dependency does not come from a package index by name and version: a VCS
+   * checkout, a direct URL (archive or wheel), a local path or an editable install. Such a
+   * dependency cannot be audited by version alone (BW-DEP-002).
+   */
+  readonly reference?: DependencyReference;
+}
+
+/** A dependency taken from somewhere other than a package index. */
+export interface DependencyReference {
+  readonly kind: 'vcs' | 'url' | 'path' | 'editable';
+  /** The reference as written (URL, path), kept verbatim. */
+  readonly value: string;
 }
 
 /** One parsed lockfile or requirements file. */
@@ -43,4 +56,9 @@ export interface LockfileFacts {
   readonly dependencies: readonly DependencyFact[];
   /** Lines or entries that could not be understood: each names the line or field and why. */
   readonly problems: readonly { readonly line?: number; readonly message: string }[];
+  /**
+   * Other files this one pulled in (requirements `-r`/`-c` includes, relative to the scanned
+   * root): their dependencies are already listed here under their own `source.file`.
+   */
+  readonly includes?: readonly string[];
 }
