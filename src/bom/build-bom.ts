@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
-import { BulwarkError } from '../errors.js';
+import { BulwarkError, isBulwarkError } from '../errors.js';
 import { finaliseFindings } from '../report/fingerprint.js';
 import type { FindingDraft, Report, ReportError, Subject } from '../report/types.js';
 import { VERSION } from '../version.js';
@@ -63,8 +63,9 @@ export async function buildBom(options: BomOptions): Promise<BomResult> {
   try {
     lockfiles = await readDeps(root, options.signal);
   } catch (err) {
-    if (err instanceof BulwarkError && err.code === 'ABORTED') throw err;
-    errors.push({ code: err instanceof BulwarkError ? err.code : 'FILE_UNREADABLE', message: `${options.path}: lockfiles could not be read (${(err as Error).message})` });
+    if (isBulwarkError(err, 'ABORTED')) throw err;
+    const code: string = isBulwarkError(err) ? err.code : 'FILE_UNREADABLE';
+    errors.push({ code, message: `${options.path}: lockfiles could not be read (${(err as Error).message})` });
   }
   for (const lf of lockfiles) for (const p of lf.problems) errors.push({ uri: lf.file, code: 'PARSE_ERROR', message: p.line !== undefined ? `${lf.file}:${p.line}: ${p.message}` : `${lf.file}: ${p.message}` });
 

@@ -51,7 +51,7 @@ describe('buildBom (CycloneDX 1.6)', () => {
     const manifest = await computeManifest({ modelPath: join(PROJECT, 'model') });
     expect(model.hashes).toEqual([{ alg: 'SHA-256', content: manifest.rootDigest }]);
     const files = (model.components as { name: string; hashes: { content: string }[] }[]).map((f) => [f.name, f.hashes[0]!.content]);
-    expect(files).toEqual(manifest.resources.map((r) => [r.name, r.digest]));
+    expect(files.sort()).toEqual(manifest.resources.map((r) => [r.name, r.digest]).sort());
     // Datasets and libraries.
     const train = doc.components.find((c) => c.name === 'data/train.csv')!;
     expect(train.type).toBe('data');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { _Resources } from '@cyclonedx/cyclonedx-library';
+import * as CDX from '@cyclonedx/cyclonedx-library';
 import Ajv from 'ajv';
 import ajvFormats from 'ajv-formats';
 
@@ -9,7 +9,8 @@ import ajvFormats from 'ajv-formats';
 const AjvCtor = Ajv.default;
 const addFormats = ajvFormats.default;
 
-const files = _Resources.FILES as { CDX: { JSON_SCHEMA: Record<string, string | undefined> }; SPDX: { JSON_SCHEMA: string }; JSF: { JSON_SCHEMA: string }; CryptoDefs: { JSON_SCHEMA: string } };
+// `_Resources` (the bundled schema paths) is exported at run time but not in the type declarations.
+const files = (CDX as unknown as { _Resources: { FILES: unknown } })._Resources.FILES as { CDX: { JSON_SCHEMA: Record<string, string | undefined> }; SPDX: { JSON_SCHEMA: string }; JSF: { JSON_SCHEMA: string }; CryptoDefs: { JSON_SCHEMA: string } };
 const schemaPath = files.CDX.JSON_SCHEMA['1.6']!;
 const read = (p: string): object => JSON.parse(readFileSync(p, 'utf8')) as object;
 
