@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { buildBom } from '../bom/index.js';
 import { BulwarkError } from '../errors.js';
 import { compareFindings } from '../report/order.js';
 import type { Report, RuleMeta } from '../report/types.js';
@@ -26,7 +27,8 @@ export interface Analyser {
   title: string;
   /** True when the project file configures this analyser. */
   configured: (config: ProjectConfig) => boolean;
-  run: (config: ProjectConfig, ctx: AnalyserContext) => Promise<Report>;
+  /** One report, or one per subject where the policy tells them apart (a `verify` report per model). */
+  run: (config: ProjectConfig, ctx: AnalyserContext) => Promise<Report | Report[]>;
 }
 
 async function readTrustFile(path: string, what: string): Promise<Buffer> {
@@ -95,8 +97,9 @@ const scanAnalyser: Analyser = {
 };
 
 /**
- * Verifies each model that names a signer against its OMS signature. A model without a signer is
- * not verified: the report says so as an error, so a policy requiring signatures fails closed.
+ * Verifies each model that names a signer against its OMS signature: one report per model, whose
+ * target the policy maps to the configured signer name. A model without a signer is not verified:
+ * its report says so as an error, so a policy requiring signatures fails closed.
  */
 const verifyAnalyser: Analyser = {
   kind: 'verify',
@@ -122,8 +125,19 @@ const verifyAnalyser: Analyser = {
       }
       reports.push(await verifyModel({ modelPath: m.path, signaturePath: m.signature, trust: await trustOf(m.signer), signal: ctx.signal }));
     }
-    return mergeReports('verify', c.root, reports);
+    return reports;
   },
+};
+
+/**
+ * ML-BOM (CycloneDX 1.6) of the whole project directory: models, datasets, libraries. Reproducible
+ * (content-derived serial, no timestamp) so the evidence of an unchanged project is unchanged.
+ */
+const bomAnalyser: Analyser = {
+  kind: 'bom',
+  title: 'ML-BOM',
+  configured: (c) => c.bom,
+  run: async (c, ctx) => (await buildBom({ path: c.root, format: 'cyclonedx', reproducible: true, clock: null, ...(ctx.signal ? { signal: ctx.signal } : {}) })).report,
 };
 
 /** An analyser whose library has not landed in this build: configured use fails closed, named. */
@@ -137,7 +151,7 @@ function notYetAvailable(kind: string, title: string, configured: (c: ProjectCon
 }
 
 /**
- * Every analyser `bulwark check` runs, in order. Data, drift, dependency audit and ML-BOM are
+ * Every analyser `bulwark check` runs, in order. Data, drift and the dependency audit are
  * wired in as their libraries land (issue 8); until then a configured one is reported as
  * incomplete evidence, which no policy passes.
  */
@@ -147,5 +161,5 @@ export const CHECK_ANALYSERS: readonly Analyser[] = [
   notYetAvailable('data', 'training data', (c) => c.datasets.training !== undefined, 'src/data validateDataset'),
   notYetAvailable('drift', 'drift', (c) => c.datasets.reference !== undefined && c.datasets.current !== undefined, 'src/drift driftReport'),
   notYetAvailable('deps', 'dependencies', (c) => c.lockfiles !== undefined, 'src/deps auditDependencies'),
-  notYetAvailable('bom', 'ML-BOM', (c) => c.bom, 'src/bom buildBom'),
+  bomAnalyser,
 ];

@@ -1,35 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { atLeast } from '../report/order.js';
 import { renderJson } from '../report/render-json.js';
 import { renderSarif } from '../report/render-sarif.js';
-import type { CheckReason, CheckVerdict, EvidenceSink, PolicyGate } from './run-check.js';
-
-/**
- * The built-in gate used until the policy engine (src/policy, issue 8 part 1) is wired in: it
- * applies the starter policy's shortcuts only — every configured kind is required, an unsuppressed
- * finding at high or above fails, an incomplete report is incomplete. Fail closed throughout.
- */
-export const interimPolicyGate: PolicyGate = {
-  evaluate: ({ reports }) => {
-    const fail: CheckReason[] = [];
-    const incomplete: CheckReason[] = [];
-    for (const r of reports) {
-      for (const f of r.findings) {
-        if (f.suppressed === undefined && atLeast(f.severity, 'high')) {
-          fail.push({ rule: 'failOn', kind: r.kind, message: `${f.severity} ${f.ruleId} at ${f.location.uri}: ${f.message}` });
-        }
-      }
-      if (!r.complete) {
-        const why = r.errors.map((e) => e.message).join('; ') || 'the report is incomplete';
-        incomplete.push({ rule: 'complete', kind: r.kind, message: why });
-      }
-    }
-    const verdict: CheckVerdict = fail.length > 0 ? { verdict: 'fail', reasons: [...fail, ...incomplete] } : incomplete.length > 0 ? { verdict: 'incomplete', reasons: incomplete } : { verdict: 'pass', reasons: [] };
-    return Promise.resolve(verdict);
-  },
-};
+import type { EvidenceSink } from './run-check.js';
 
 /** Merges per-report SARIF logs into one log with one run per report kind. */
 function mergedSarif(texts: readonly string[]): string {

@@ -1,9 +1,11 @@
 import { isBulwarkError } from '../errors.js';
+import type { PolicyVerdict } from '../policy/index.js';
 import type { Report } from '../report/types.js';
 import { VERSION } from '../version.js';
-import { CHECK_ANALYSERS, type Analyser } from './analysers.js';
+import { CHECK_ANALYSERS, mergeReports, type Analyser } from './analysers.js';
 import { loadProjectConfig, type ProjectConfig } from './config.js';
-import { interimEvidenceSink, interimPolicyGate } from './interim-gate.js';
+import { interimEvidenceSink } from './interim-gate.js';
+import { policyGate } from './policy-gate.js';
 
 /** The gate's decision. `incomplete` is never a pass (fail closed). */
 export type CheckVerdictValue = 'pass' | 'fail' | 'incomplete';
@@ -21,16 +23,21 @@ export interface CheckReason {
 export interface CheckVerdict {
   verdict: CheckVerdictValue;
   reasons: CheckReason[];
+  /** The policy engine's full verdict (rules, warnings, allowed findings), when the policy engine decided. */
+  policy?: PolicyVerdict;
 }
 
 /** How one analyser fared. */
 export type CheckEntryStatus = 'pass' | 'findings' | 'incomplete' | 'error';
 
-/** One row of the summary: the analyser, its report, and (when it threw) the error. */
+/** One row of the summary: the analyser, its report(s), and (when it threw) the error. */
 export interface CheckEntry {
   kind: string;
   title: string;
   status: CheckEntryStatus;
+  /** Every report the analyser produced (what the policy and the evidence directory get). */
+  reports: Report[];
+  /** The reports merged into one (what the summary row shows). */
   report: Report;
   /** Present when the analyser threw: its report is an incomplete placeholder carrying this error. */
   error?: { code: string; message: string };
@@ -142,20 +149,22 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     options.onProgress?.({ phase: 'start', kind: a.kind, title: a.title, index, total: active.length });
     let entry: CheckEntry;
     try {
-      const report = await a.run(config, { today, signal: options.signal });
-      entry = { kind: a.kind, title: a.title, status: statusOf(report), report };
+      const out = await a.run(config, { today, signal: options.signal });
+      const reports = Array.isArray(out) ? out : [out];
+      const report = mergeReports(a.kind, config.root, reports);
+      entry = { kind: a.kind, title: a.title, status: reports.length === 0 ? 'incomplete' : statusOf(report), reports, report };
     } catch (err) {
       if (options.signal?.aborted) throw err;
       const report = failedAnalyserReport(a.kind, config.root, err);
       const first = report.errors[0] ?? { code: 'INTERNAL', message: String(err) };
-      entry = { kind: a.kind, title: a.title, status: 'error', report, error: { code: first.code, message: first.message } };
+      entry = { kind: a.kind, title: a.title, status: 'error', reports: [report], report, error: { code: first.code, message: first.message } };
     }
     entries.push(entry);
     options.onProgress?.({ phase: 'done', kind: a.kind, title: a.title, index, total: active.length, status: entry.status });
   }
-  const reports = entries.map((e) => e.report);
+  const reports = entries.flatMap((e) => e.reports);
   options.onProgress?.({ phase: 'policy' });
-  const gate = options.gate ?? interimPolicyGate;
+  const gate = options.gate ?? policyGate;
   let verdict: CheckVerdict;
   try {
     verdict = await gate.evaluate({ config, reports, today });
