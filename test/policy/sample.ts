@@ -28,7 +28,7 @@ export function cleanReports(): Report[] {
   return [
     report('scan', { target: 'models/fraud', metrics: { files: 3 } }),
     report('verify', { target: 'models/fraud', metrics: { files_verified: 3 } }),
-    report('data', { target: 'data/train.csv', metrics: { rows: 1000, pii_rate: 0, injection_rate: 0, expectations_failed: 0 } }),
+    report('data', { target: 'data/train.csv', metrics: { rows: 1000, pii_rate: 0, injection_values: 0, injection_rate: 0, expectations_evaluated: 4, expectations_failed: 0 } }),
     report('drift', { target: 'data/current.csv', metrics: { drifted_share: 0.1, columns: 10 } }),
     report('deps', { target: 'requirements.txt', metrics: { packages: 12 } }),
     report('bom', { target: 'models/fraud', metrics: { components: 5 } }),
