@@ -13,7 +13,7 @@ export {
   type ResolvedModel,
   type ResolvedSigner,
 } from './config.js';
-export { CHECK_ANALYSERS, mergeReports, type Analyser, type AnalyserContext } from './analysers.js';
+export { CHECK_ANALYSERS, UNAVAILABLE_ANALYSERS, mergeReports, type Analyser, type AnalyserContext } from './analysers.js';
 export {
   runCheck,
   failedAnalyserReport,
