@@ -1,0 +1,113 @@
+/**
+ * SQL dialects the metric plan compiles to. The plan ({@link ./plan.ts}) is engine-neutral; a
+ * dialect supplies only the few spellings that differ between engines. Everything here returns SQL
+ * fragments around expressions the compiler built itself: values never pass through a dialect, they
+ * are bound parameters (`$n`, which both DuckDB and PostgreSQL accept).
+ */
+import { quoteIdent } from './duckdb.js';
+
+/** The engines a plan runs on. */
+export type DialectName = 'duckdb' | 'postgres';
+
+/** The spellings that differ between engines. */
+export interface Dialect {
+  readonly name: DialectName;
+  /** Quotes an identifier (double quotes, doubled inside: the same in both engines). */
+  quote(name: string): string;
+  /** A text cast of any expression. */
+  toText(expr: string): string;
+  /** A double-precision cast of a numeric expression. */
+  toDouble(expr: string): string;
+  /** Number of characters of a text expression. */
+  length(expr: string): string;
+  /** True when `expr` matches the regular expression bound at `param`. */
+  regexMatch(expr: string, param: string, caseInsensitive: boolean): string;
+  /** Continuous quantile `q` of `expr` (a validated numeric literal: DuckDB requires a constant). */
+  quantile(expr: string, q: number): string;
+  /** Whether {@link quantile} is approximate on this engine. */
+  readonly approxQuantiles: boolean;
+  /** Distinct count; `approx` asks for a sketch where the engine has one. */
+  distinctCount(expr: string, approx: boolean): string;
+  /** Sample standard deviation. */
+  stddev(expr: string): string;
+  /** True when the text expression is NOT parseable as the given kind (non-null input assumed). */
+  notParseable(textExpr: string, as: 'number' | 'date' | 'json'): string;
+}
+
+/** Formats a number for SQL text after checking it is finite (never a value from a file). */
+export function numberLiteral(n: number): string {
+  if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
+  return String(n);
+}
+
+/**
+ * Embedded DuckDB. Quantiles use `approx_quantile` (a t-digest, one pass, bounded memory) because
+ * an exact `quantile_cont` sorts every value of the column.
+ */
+export const DUCKDB_DIALECT: Dialect = {
+  name: 'duckdb',
+  quote: quoteIdent,
+  toText: (e) => `CAST(${e} AS VARCHAR)`,
+  toDouble: (e) => `CAST(${e} AS DOUBLE)`,
+  length: (e) => `length(${e})`,
+  regexMatch: (e, p, ci) => (ci ? `regexp_matches(${e}, ${p}, 'i')` : `regexp_matches(${e}, ${p})`),
+  quantile: (e, q) => `approx_quantile(${e}, ${numberLiteral(q)})`,
+  approxQuantiles: true,
+  distinctCount: (e, approx) => (approx ? `approx_count_distinct(${e})` : `count(DISTINCT ${e})`),
+  stddev: (e) => `stddev_samp(${e})`,
+  notParseable: (e, as) => {
+    switch (as) {
+      case 'number':
+        return `TRY_CAST(${e} AS DOUBLE) IS NULL`;
+      case 'date':
+        return `TRY_CAST(${e} AS DATE) IS NULL`;
+      case 'json':
+        return `NOT coalesce(json_valid(${e}), false)`;
+      default: {
+        const never: never = as;
+        return never;
+      }
+    }
+  },
+};
+
+/** Unsigned/signed decimal or scientific number, what `double precision` input accepts (bar NaN/Infinity). */
+const PG_NUMBER_RE = '^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*$';
+/** ISO 8601 calendar date prefix: PostgreSQL 15 has no non-throwing date cast, so the form is checked. */
+const PG_DATE_RE = '^\\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])';
+
+/**
+ * PostgreSQL. `percentile_cont ... WITHIN GROUP` is exact. PostgreSQL has no `TRY_CAST`; from
+ * version 16 `pg_input_is_valid` is the safe check, before it a regular expression of the accepted
+ * form (literal patterns written by us, not values). JSON validity needs 16 (`IS JSON`).
+ */
+export function postgresDialect(serverVersionNum = 160000): Dialect {
+  const v16 = serverVersionNum >= 160000;
+  return {
+    name: 'postgres',
+    quote: quoteIdent,
+    toText: (e) => `CAST(${e} AS TEXT)`,
+    toDouble: (e) => `CAST(${e} AS DOUBLE PRECISION)`,
+    length: (e) => `char_length(${e})`,
+    regexMatch: (e, p, ci) => (ci ? `(${e} ~* ${p})` : `(${e} ~ ${p})`),
+    quantile: (e, q) => `percentile_cont(${numberLiteral(q)}) WITHIN GROUP (ORDER BY ${e})`,
+    approxQuantiles: false,
+    distinctCount: (e) => `count(DISTINCT ${e})`,
+    stddev: (e) => `stddev_samp(${e})`,
+    notParseable: (e, as) => {
+      switch (as) {
+        case 'number':
+          return v16 ? `NOT pg_input_is_valid(${e}, 'double precision')` : `NOT (${e} ~ '${PG_NUMBER_RE}')`;
+        case 'date':
+          return v16 ? `NOT pg_input_is_valid(${e}, 'date')` : `NOT (${e} ~ '${PG_DATE_RE}')`;
+        case 'json':
+          if (!v16) throw new Error('JSON validity needs PostgreSQL 16 or later (IS JSON)');
+          return `NOT (${e} IS JSON)`;
+        default: {
+          const never: never = as;
+          return never;
+        }
+      }
+    },
+  };
+}

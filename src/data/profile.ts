@@ -1,0 +1,227 @@
+/**
+ * `profileDataset`: per column type, nulls, distinct count, numeric statistics, quantiles, text
+ * lengths, parseability, top values and a histogram. Two fused scans (aggregates, then histogram
+ * bins once min/max are known) and one bounded group-by per column of modest cardinality.
+ */
+import { basename } from 'node:path';
+import { escapeHtml, renderBarChartSvg, renderHtmlPage } from '../report/html.js';
+import { compileGroupQuery, compileScan, readScanRow, toNumber, type ScanMetric } from './plan.js';
+import { isNumericKind, openDataSession, subjectOf, type ColumnKind, type DataSession, type DataSource } from './source.js';
+
+/** Quantiles every numeric column gets. */
+export const PROFILE_QUANTILES: readonly number[] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/** Options of {@link profileDataset}. */
+export interface ProfileDatasetOptions {
+  readonly path: string;
+  readonly source?: DataSource;
+  /** Most frequent values listed per column. */
+  readonly topValues?: number;
+  /** Histogram bins per numeric column. */
+  readonly bins?: number;
+  /** Top values are fetched only for columns with at most this many distinct values (a group-by each). */
+  readonly topValuesMaxDistinct?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Defaults of {@link ProfileDatasetOptions}. */
+export const DEFAULT_PROFILE_OPTIONS = { topValues: 20, bins: 20, topValuesMaxDistinct: 100_000 } as const;
+
+/** One column's profile. */
+export interface ColumnProfile {
+  name: string;
+  type: string;
+  kind: ColumnKind;
+  nulls: number;
+  nullFraction: number;
+  /** Exact distinct non-null values. */
+  distinct: number;
+  min?: number;
+  max?: number;
+  mean?: number;
+  std?: number;
+  /** Approximate (t-digest) on DuckDB, exact on PostgreSQL: see `DatasetProfile.approxQuantiles`. */
+  quantiles?: { q: number; value: number }[];
+  minLength?: number;
+  maxLength?: number;
+  /** Text columns: fraction of non-null values that parse as a number / ISO date / JSON. */
+  parseable?: { number: number; date: number; json?: number };
+  /** Most frequent values (text form), absent when the column has too many distinct values. */
+  top?: { value: string; count: number }[];
+  histogram?: { edges: number[]; counts: number[] };
+}
+
+/** A dataset profile (JSON output of `bulwark data profile`). */
+export interface DatasetProfile {
+  schemaVersion: 1;
+  kind: 'data-profile';
+  target: string;
+  subject: { name: string; digest: { sha256: string } };
+  engine: 'duckdb' | 'postgres';
+  approxQuantiles: boolean;
+  rows: number;
+  columns: ColumnProfile[];
+}
+
+function round(n: number | null): number | undefined {
+  return n === null || !Number.isFinite(n) ? undefined : Number(n.toPrecision(12));
+}
+
+/** Profiles an open session (also used by validation's suggest-and-check path). */
+export async function profileSession(session: DataSession, options: Omit<ProfileDatasetOptions, 'path' | 'source'> = {}): Promise<{ rows: number; columns: ColumnProfile[] }> {
+  const topN = options.topValues ?? DEFAULT_PROFILE_OPTIONS.topValues;
+  const bins = options.bins ?? DEFAULT_PROFILE_OPTIONS.bins;
+  const topMax = options.topValuesMaxDistinct ?? DEFAULT_PROFILE_OPTIONS.topValuesMaxDistinct;
+  const rowsM: ScanMetric = { kind: 'rowCount' };
+  const metrics: ScanMetric[] = [rowsM];
+  const jsonOk = (() => {
+    try {
+      session.dialect.notParseable('x', 'json');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  for (const c of session.columns) {
+    metrics.push({ kind: 'nonNull', column: c.name }, { kind: 'distinct', column: c.name, approx: false });
+    if (isNumericKind(c.kind)) {
+      metrics.push({ kind: 'min', column: c.name }, { kind: 'max', column: c.name }, { kind: 'mean', column: c.name }, { kind: 'std', column: c.name });
+      for (const q of PROFILE_QUANTILES) metrics.push({ kind: 'quantile', column: c.name, q });
+    } else if (c.kind === 'text') {
+      metrics.push({ kind: 'minLength', column: c.name }, { kind: 'maxLength', column: c.name });
+      metrics.push({ kind: 'countIf', predicate: { op: 'notParseable', column: c.name, as: 'number' } });
+      metrics.push({ kind: 'countIf', predicate: { op: 'notParseable', column: c.name, as: 'date' } });
+      if (jsonOk) metrics.push({ kind: 'countIf', predicate: { op: 'notParseable', column: c.name, as: 'json' } });
+    }
+  }
+  const scan = compileScan(metrics, session.dialect, session.relation);
+  const r = readScanRow(scan, (await session.query(scan.sql, scan.params))[0] ?? {});
+  const rows = r.get(rowsM) ?? 0;
+  const columns: ColumnProfile[] = session.columns.map((c) => {
+    const nonNull = r.get({ kind: 'nonNull', column: c.name }) ?? 0;
+    const p: ColumnProfile = {
+      name: c.name,
+      type: c.type,
+      kind: c.kind,
+      nulls: rows - nonNull,
+      nullFraction: rows > 0 ? (rows - nonNull) / rows : 0,
+      distinct: r.get({ kind: 'distinct', column: c.name, approx: false }) ?? 0,
+    };
+    if (isNumericKind(c.kind)) {
+      const set = (k: 'min' | 'max' | 'mean' | 'std'): void => {
+        const v = round(r.get({ kind: k, column: c.name }));
+        if (v !== undefined) p[k] = v;
+      };
+      set('min');
+      set('max');
+      set('mean');
+      set('std');
+      p.quantiles = PROFILE_QUANTILES.flatMap((q) => {
+        const v = round(r.get({ kind: 'quantile', column: c.name, q }));
+        return v === undefined ? [] : [{ q, value: v }];
+      });
+    } else if (c.kind === 'text') {
+      const minL = r.get({ kind: 'minLength', column: c.name });
+      const maxL = r.get({ kind: 'maxLength', column: c.name });
+      if (minL !== null) p.minLength = minL;
+      if (maxL !== null) p.maxLength = maxL;
+      const ok = (as: 'number' | 'date' | 'json'): number => (nonNull > 0 ? 1 - (r.get({ kind: 'countIf', predicate: { op: 'notParseable', column: c.name, as } }) ?? 0) / nonNull : 0);
+      p.parseable = { number: ok('number'), date: ok('date'), ...(jsonOk ? { json: ok('json') } : {}) };
+    }
+    return p;
+  });
+
+  // Histograms: equal-width bins over [min, max], all columns' bins in one more fused scan.
+  const histCols = columns.filter((c) => isNumericKind(c.kind) && c.min !== undefined && c.max !== undefined);
+  if (histCols.length > 0 && bins > 0) {
+    const binMetrics = new Map<string, { edges: number[]; metrics: ScanMetric[] }>();
+    for (const c of histCols) {
+      const lo = c.min ?? 0;
+      const hi = c.max ?? 0;
+      const n = lo === hi ? 1 : c.kind === 'integer' ? Math.min(bins, hi - lo + 1) : bins;
+      const width = lo === hi ? 1 : (hi - lo) / n;
+      const edges = Array.from({ length: n + 1 }, (_, i) => (i === n ? hi : lo + i * width));
+      const ms = edges.slice(0, -1).map((e, i): ScanMetric => ({ kind: 'countIf', predicate: { op: 'within', column: c.name, lo: e, hi: edges[i + 1] ?? hi, closed: i === n - 1 } }));
+      binMetrics.set(c.name, { edges, metrics: ms });
+    }
+    const hscan = compileScan([...binMetrics.values()].flatMap((b) => b.metrics), session.dialect, session.relation);
+    const hr = readScanRow(hscan, (await session.query(hscan.sql, hscan.params))[0] ?? {});
+    for (const c of histCols) {
+      const b = binMetrics.get(c.name);
+      if (b) c.histogram = { edges: b.edges.map((e) => Number(e.toPrecision(12))), counts: b.metrics.map((m) => hr.get(m) ?? 0) };
+    }
+  }
+
+  for (const c of columns) {
+    if (c.distinct === 0 || c.distinct > topMax) continue;
+    const q = compileGroupQuery({ kind: 'topValues', column: c.name, limit: topN }, session.dialect, session.relation);
+    const top = await session.query(q.sql, q.params);
+    c.top = top.map((t) => ({ value: String(t.v), count: toNumber(t.n) ?? 0 }));
+  }
+  return { rows, columns };
+}
+
+/** Profiles a dataset file (or another source). Unreadable input throws a BulwarkError naming it. */
+export async function profileDataset(options: ProfileDatasetOptions): Promise<DatasetProfile> {
+  const source: DataSource = options.source ?? { kind: 'file', path: options.path };
+  const subject = await subjectOf(source);
+  const session = await openDataSession(source, options.signal);
+  try {
+    const { rows, columns } = await profileSession(session, options);
+    return { schemaVersion: 1, kind: 'data-profile', target: options.path, subject, engine: session.dialect.name, approxQuantiles: session.dialect.approxQuantiles, rows, columns };
+  } finally {
+    await session.close();
+  }
+}
+
+function num(n: number | undefined): string {
+  if (n === undefined) return '';
+  return Number.isInteger(n) ? String(n) : n.toPrecision(6);
+}
+
+/**
+ * The profile as one self-contained HTML page (no scripts, strict CSP): a summary table and, per
+ * column, its statistics and a chart (histogram for numbers, top values otherwise). Values shown are
+ * the dataset's own statistics: text values (top values) are escaped, never emitted as markup.
+ */
+export function renderProfileHtml(profile: DatasetProfile): string {
+  const summary = profile.columns
+    .map(
+      (c) =>
+        `<tr><td><a href="#col-${escapeHtml(encodeURIComponent(c.name))}">${escapeHtml(c.name)}</a></td><td>${escapeHtml(c.type)}</td>` +
+        `<td class="num">${c.nulls} (${(c.nullFraction * 100).toFixed(1)}%)</td><td class="num">${c.distinct}</td>` +
+        `<td class="num">${num(c.min)}</td><td class="num">${num(c.max)}</td><td class="num">${num(c.mean)}</td></tr>`,
+    )
+    .join('\n');
+  const sections = profile.columns.map((c) => {
+    const stats: [string, string][] = [
+      ['type', c.type],
+      ['nulls', `${c.nulls} (${(c.nullFraction * 100).toFixed(2)}%)`],
+      ['distinct', String(c.distinct)],
+    ];
+    if (c.min !== undefined) stats.push(['min', num(c.min)], ['max', num(c.max)], ['mean', num(c.mean)], ['std', num(c.std)]);
+    for (const q of c.quantiles ?? []) stats.push([`p${Math.round(q.q * 100)}`, num(q.value)]);
+    if (c.minLength !== undefined) stats.push(['length', `${c.minLength} – ${c.maxLength ?? ''}`]);
+    let chart = '<p class="muted">No chart: too many distinct values.</p>';
+    if (c.histogram && c.histogram.counts.length > 0) {
+      const labels = c.histogram.counts.map((_, i) => num(c.histogram?.edges[i]));
+      chart = renderBarChartSvg({ title: `Histogram of ${c.name}`, labels, series: [{ name: 'rows', values: c.histogram.counts, colour: 'var(--cur)' }] });
+    } else if (c.top && c.top.length > 0) {
+      chart = renderBarChartSvg({ title: `Top values of ${c.name}`, labels: c.top.map((t) => t.value), series: [{ name: 'rows', values: c.top.map((t) => t.count), colour: 'var(--cur)' }] });
+    }
+    const top = c.top && !c.histogram ? `<details><summary>Top ${c.top.length} values</summary><table>${c.top.map((t) => `<tr><td><code>${escapeHtml(t.value)}</code></td><td class="num">${t.count}</td></tr>`).join('')}</table></details>` : '';
+    return (
+      `<section id="col-${escapeHtml(encodeURIComponent(c.name))}" class="column"><h2>${escapeHtml(c.name)}</h2>` +
+      `<table class="stats">${stats.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>${chart}${top}</section>`
+    );
+  });
+  const body = [
+    `<h1>Data profile: ${escapeHtml(basename(profile.target))}</h1>`,
+    `<p class="muted">${profile.rows} rows · ${profile.columns.length} columns · sha256 <code>${escapeHtml(profile.subject.digest.sha256)}</code> · engine ${escapeHtml(profile.engine)}${profile.approxQuantiles ? ' (approximate quantiles)' : ''}</p>`,
+    '<table class="summary"><thead><tr><th>column</th><th>type</th><th>nulls</th><th>distinct</th><th>min</th><th>max</th><th>mean</th></tr></thead><tbody>',
+    summary,
+    '</tbody></table>',
+    ...sections,
+  ].join('\n');
+  return renderHtmlPage({ title: `Data profile: ${basename(profile.target)}`, body });
+}
