@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { buildBom } from '../bom/index.js';
+import { loadSuite, validateDataset } from '../data/index.js';
+import { driftReport } from '../drift/index.js';
 import { BulwarkError } from '../errors.js';
 import { compareFindings } from '../report/order.js';
 import type { Report, RuleMeta } from '../report/types.js';
@@ -129,6 +131,30 @@ const verifyAnalyser: Analyser = {
   },
 };
 
+/** Validates the training data: PII, injection, the expectation suite, poisoning with a label column. */
+const dataAnalyser: Analyser = {
+  kind: 'data',
+  title: 'training data',
+  configured: (c) => c.datasets.training !== undefined,
+  run: async (c) => {
+    const t = c.datasets.training;
+    if (t === undefined) throw new BulwarkError('INTERNAL', 'the data analyser ran without training data');
+    return validateDataset({ path: t.path, ...(t.suite !== undefined ? { suite: await loadSuite(t.suite) } : {}), ...(t.label !== undefined ? { label: t.label } : {}) });
+  },
+};
+
+/** Reference vs current drift (columns, prediction and target as configured). */
+const driftAnalyser: Analyser = {
+  kind: 'drift',
+  title: 'drift',
+  configured: (c) => c.datasets.reference !== undefined && c.datasets.current !== undefined,
+  run: (c) => {
+    const d = c.datasets;
+    if (d.reference === undefined || d.current === undefined) throw new BulwarkError('INTERNAL', 'the drift analyser ran without reference and current data');
+    return driftReport({ reference: d.reference, current: d.current, columns: d.columns, prediction: d.prediction, target: d.target });
+  },
+};
+
 /**
  * ML-BOM (CycloneDX 1.6) of the whole project directory: models, datasets, libraries. Reproducible
  * (content-derived serial, no timestamp) so the evidence of an unchanged project is unchanged.
@@ -151,18 +177,18 @@ function notYetAvailable(kind: string, title: string, configured: (c: ProjectCon
 }
 
 /** Report kinds whose analyser library has not landed in this build (a configured one is incomplete). */
-export const UNAVAILABLE_ANALYSERS: readonly string[] = ['data', 'drift', 'deps'];
+export const UNAVAILABLE_ANALYSERS: readonly string[] = ['deps'];
 
 /**
- * Every analyser `bulwark check` runs, in order. Data, drift and the dependency audit are
- * wired in as their libraries land (issue 8); until then a configured one is reported as
+ * Every analyser `bulwark check` runs, in order. The dependency audit is wired in when its library
+ * lands (issue 8); until then a configured one is reported as
  * incomplete evidence, which no policy passes.
  */
 export const CHECK_ANALYSERS: readonly Analyser[] = [
   scanAnalyser,
   verifyAnalyser,
-  notYetAvailable('data', 'training data', (c) => c.datasets.training !== undefined, 'src/data validateDataset'),
-  notYetAvailable('drift', 'drift', (c) => c.datasets.reference !== undefined && c.datasets.current !== undefined, 'src/drift driftReport'),
+  dataAnalyser,
+  driftAnalyser,
   notYetAvailable('deps', 'dependencies', (c) => c.lockfiles !== undefined, 'src/deps auditDependencies'),
   bomAnalyser,
 ];
