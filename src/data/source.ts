@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { StatementType } from '@duckdb/node-api';
 import { BulwarkError, isBulwarkError } from '../errors.js';
@@ -104,6 +104,34 @@ export function engineMessage(err: unknown): string {
   return keep.join(' ').slice(0, 600);
 }
 
+/**
+ * Re-reads a CSV with the dialect fixed (comma, double quotes, as many VARCHAR columns as the header
+ * has fields, named c0..cN so no file value reaches the SQL text) to turn a sniffer failure into
+ * DuckDB's line-level error. Throws PARSE_ERROR naming the file and line; returns if the file reads.
+ */
+async function diagnoseCsv(db: DuckDbSession, abs: string, path: string): Promise<void> {
+  let head = '';
+  try {
+    const handle = await open(abs, 'r');
+    try {
+      const buf = Buffer.alloc(65_536);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      head = buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Unreadable here means DuckDB's own error stands; nothing to add.
+  }
+  const fields = (head.split(/\r?\n/)[0] ?? '').split(',').length;
+  const columns = Array.from({ length: Math.min(fields, 10_000) }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
+  try {
+    await db.query(`SELECT count(*) FROM read_csv($1, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false, columns = {${columns}})`, [abs]);
+  } catch (err) {
+    throw new BulwarkError('PARSE_ERROR', `${path}: cannot read the csv dataset: ${engineMessage(err)}`, { cause: err });
+  }
+}
+
 async function openFile(path: string, signal: AbortSignal | undefined): Promise<DataSession> {
   const abs = resolve(path);
   const format = await detectDatasetFormat(path);
@@ -112,7 +140,7 @@ async function openFile(path: string, signal: AbortSignal | undefined): Promise<
   const db: DuckDbSession = await openDuckDb({ readPaths: [abs] });
   const onAbort = (): void => db.connection.interrupt();
   signal?.addEventListener('abort', onAbort);
-  let relation: Relation = { sql: datasetReaderSql(format, 1), params: [abs] };
+  const relation: Relation = { sql: datasetReaderSql(format, 1), params: [abs] };
   const query = async (sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> => {
     if (signal?.aborted) throw new BulwarkError('ABORTED', `${path}: aborted`);
     try {
@@ -123,16 +151,17 @@ async function openFile(path: string, signal: AbortSignal | undefined): Promise<
     }
   };
   try {
-    let described = await query(`DESCRIBE SELECT * FROM ${relation.sql}`, relation.params);
-    // DuckDB's sniffer falls back to ONE column when a comma-separated file has a ragged row; read
-    // it again with the delimiter fixed so the error names the offending line instead.
-    const first = described.length === 1 ? described[0]?.column_name : undefined;
-    const only = typeof first === 'string' ? first : '';
-    if (format === 'csv' && only.includes(',')) {
-      relation = { sql: `${datasetReaderSql(format, 1).replace(/\)$/, '')}, delim = ',')`, params: [abs] };
+    let described: Record<string, unknown>[];
+    try {
       described = await query(`DESCRIBE SELECT * FROM ${relation.sql}`, relation.params);
-      await query(`SELECT count(*) FROM ${relation.sql}`, relation.params);
+    } catch (err) {
+      if (format === 'csv' && /sniffing/i.test(engineMessage(err))) await diagnoseCsv(db, abs, path);
+      throw err;
     }
+    // DuckDB's sniffer falls back to ONE column when a comma-separated file has a ragged row: the
+    // strict re-read names the offending line instead of silently reading one wide column.
+    const first = described.length === 1 ? described[0]?.column_name : undefined;
+    if (format === 'csv' && typeof first === 'string' && first.includes(',')) await diagnoseCsv(db, abs, path);
     const columns = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type), kind: columnKindOf(String(r.column_type)) }));
     return {
       dialect: DUCKDB_DIALECT,

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { DUCKDB_DIALECT, postgresDialect } from '../../src/data/dialect.js';
+import { compileGroupQuery, compileScan, readScanRow, type ScanMetric } from '../../src/data/plan.js';
+import { planExpectation } from '../../src/data/expectations.js';
+import type { ColumnInfo } from '../../src/data/source.js';
+import { wrapDatasetCte } from '../../src/data/source.js';
+
+const duck = { sql: 'read_parquet($1)', params: ['/data/x.parquet'] };
+const pgRel = { sql: '"public"."t"', params: [] };
+
+describe('metric plan compiler', () => {
+  it('fuses N checks into ONE aggregate query, deduplicating shared metrics', () => {
+    const cols: ColumnInfo[] = [
+      { name: 'age', type: 'BIGINT', kind: 'integer' },
+      { name: 'country', type: 'VARCHAR', kind: 'text' },
+    ];
+    const planned = [
+      planExpectation({ type: 'not_null', column: 'age' }, cols),
+      planExpectation({ type: 'between', column: 'age', min: 0, max: 120 }, cols),
+      planExpectation({ type: 'in_set', column: 'country', values: ['US', 'DE'] }, cols),
+      planExpectation({ type: 'regex', column: 'country', pattern: '^[A-Z]{2}$' }, cols),
+      planExpectation({ type: 'aggregate_between', column: 'age', stat: 'mean', min: 1, max: 99 }, cols),
+    ];
+    const scan = compileScan(planned.flatMap((p) => p.metrics), DUCKDB_DIALECT, duck);
+    expect(scan.sql.match(/\bFROM\b/g)).toHaveLength(1); // one scan
+    expect(scan.sql.match(/read_parquet/g)).toHaveLength(1);
+    // rowCount and nonNull(age) asked twice are computed once
+    expect(scan.metrics.filter((m) => m.kind === 'nonNull' && m.column === 'age')).toHaveLength(1);
+    expect(scan.metrics.length).toBeLessThan(planned.flatMap((p) => p.metrics).length);
+  });
+
+  it('binds values as parameters after the relation\'s own and quotes identifiers', () => {
+    const metrics: ScanMetric[] = [
+      { kind: 'countIf', predicate: { op: 'notInSet', column: 'c"; DROP TABLE x; --', values: ["it's", 'b'] } },
+      { kind: 'countIf', predicate: { op: 'regex', column: 'name', pattern: "' OR 1=1 --", caseInsensitive: true, negate: false } },
+      { kind: 'countIf', predicate: { op: 'outside', column: 'n', min: 1, max: 2 } },
+    ];
+    const scan = compileScan(metrics, DUCKDB_DIALECT, duck);
+    expect(scan.params).toEqual(['/data/x.parquet', "it's", 'b', "' OR 1=1 --", 1, 2]);
+    expect(scan.sql).toContain('"c""; DROP TABLE x; --"');
+    expect(scan.sql).not.toContain("it's");
+    expect(scan.sql).not.toContain('OR 1=1');
+    expect(scan.sql).toContain("regexp_matches(CAST(\"name\" AS VARCHAR), $4, 'i')");
+    expect(scan.sql).toContain('count(*) FILTER (WHERE');
+  });
+
+  it('compiles the same plan to PostgreSQL spellings', () => {
+    const pg = postgresDialect(150000);
+    const metrics: ScanMetric[] = [
+      { kind: 'quantile', column: 'x', q: 0.5 },
+      { kind: 'countIf', predicate: { op: 'regex', column: 's', pattern: 'a+', caseInsensitive: true, negate: true } },
+      { kind: 'countIf', predicate: { op: 'notParseable', column: 's', as: 'number' } },
+      { kind: 'minLength', column: 's' },
+      { kind: 'distinct', column: 's', approx: true },
+    ];
+    const scan = compileScan(metrics, pg, pgRel);
+    expect(scan.sql).toContain('percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST("x" AS DOUBLE PRECISION))');
+    expect(scan.sql).toContain('(NOT (CAST("s" AS TEXT) ~* $1))');
+    expect(scan.sql).toContain('char_length(CAST("s" AS TEXT))');
+    expect(scan.sql).toContain('count(DISTINCT "s")'); // no sketch on PostgreSQL: exact
+    expect(scan.sql).toContain('FROM "public"."t"');
+    expect(() => pg.notParseable('x', 'json')).toThrow(/PostgreSQL 16/);
+    expect(postgresDialect(160000).notParseable('x', 'number')).toContain('pg_input_is_valid');
+    const duckScan = compileScan(metrics, DUCKDB_DIALECT, duck);
+    expect(duckScan.sql).toContain('approx_quantile(CAST("x" AS DOUBLE), 0.5)');
+    expect(duckScan.sql).toContain('TRY_CAST(CAST("s" AS VARCHAR) AS DOUBLE) IS NULL');
+  });
+
+  it('compiles bounded group-by and sample queries', () => {
+    const top = compileGroupQuery({ kind: 'topValues', column: 'c', limit: 10 }, DUCKDB_DIALECT, duck);
+    expect(top.sql).toMatch(/GROUP BY 1 ORDER BY n DESC, v LIMIT 10$/);
+    const cand = compileGroupQuery({ kind: 'candidates', column: 'c', pattern: '@', caseInsensitive: false, limit: 100 }, postgresDialect(), pgRel);
+    expect(cand.sql).toContain('LIMIT 101');
+    expect(cand.params).toEqual(['@']);
+    const dup = compileGroupQuery({ kind: 'duplicateKeys', columns: ['a', 'b'] }, DUCKDB_DIALECT, duck);
+    expect(dup.sql).toContain('GROUP BY "a", "b" HAVING count(*) > 1');
+    expect(() => compileScan([{ kind: 'quantile', column: 'x', q: Number.NaN }], DUCKDB_DIALECT, duck)).toThrow(/finite/);
+  });
+
+  it('reads a result row back by metric, whatever the key order', () => {
+    const scan = compileScan([{ kind: 'rowCount' }, { kind: 'distinct', column: 'a', approx: false }], DUCKDB_DIALECT, duck);
+    const r = readScanRow(scan, { m0: 10n, m1: '3' });
+    expect(r.get({ kind: 'rowCount' })).toBe(10);
+    expect(r.get({ approx: false, column: 'a', kind: 'distinct' })).toBe(3);
+    expect(() => r.get({ kind: 'nonNull', column: 'zz' })).toThrow(/not in the plan/);
+  });
+
+  it('puts the dataset CTE in front of a user SELECT, merging WITH lists', () => {
+    expect(wrapDatasetCte('SELECT 1;', 'T')).toBe('WITH dataset AS (SELECT * FROM T) SELECT 1');
+    expect(wrapDatasetCte('with x as (select 1) select * from x', 'T')).toBe('WITH dataset AS (SELECT * FROM T), x as (select 1) select * from x');
+  });
+});
