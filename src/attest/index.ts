@@ -5,7 +5,7 @@
 export { statementForReport, predicateTypeFor, kindOfPredicateType } from './statement.js';
 export { signStatement, statementBytes } from './sign.js';
 export { verifyAttestation, type VerifyAttestationOptions } from './verify.js';
-export { ReportSchema, parseReport, type ReportParse } from './report-schema.js';
+export { ReportSchema, parseReport, describeZodError, type ReportParse } from './report-schema.js';
 export {
   IN_TOTO_STATEMENT_V1,
   IN_TOTO_PAYLOAD_TYPE,
