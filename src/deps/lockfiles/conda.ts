@@ -19,7 +19,8 @@ import type { ParsedBody } from './toml-locks.js';
  * package. Conda-forge and the defaults channel mostly use the PyPI name; the exceptions that
  * matter for ML projects are PyTorch (`pytorch` -> `torch`) and a few `py-` prefixed builds.
  * Packages not listed (python, cudatoolkit, libstdcxx-ng, mkl, ...) are native builds with no
- * PyPI advisory stream and are not reported.
+ * PyPI advisory stream and are not reported; nor are the installers `pip` and `setuptools`, which
+ * every environment lists unpinned so that its `pip:` section can run.
  */
 export const CONDA_TO_PYPI: Readonly<Record<string, string>> = Object.freeze({
   pytorch: 'torch',
@@ -60,8 +61,6 @@ export const CONDA_TO_PYPI: Readonly<Record<string, string>> = Object.freeze({
   aiohttp: 'aiohttp',
   cryptography: 'cryptography',
   protobuf: 'protobuf',
-  setuptools: 'setuptools',
-  pip: 'pip',
   werkzeug: 'werkzeug',
   flask: 'flask',
   fastapi: 'fastapi',
