@@ -60,7 +60,8 @@ export const DUCKDB_DIALECT: Dialect = {
       case 'number':
         return `TRY_CAST(${e} AS DOUBLE) IS NULL`;
       case 'date':
-        return `TRY_CAST(${e} AS DATE) IS NULL`;
+        // DuckDB's DATE cast accepts trailing text ('2024-01-01x'): require the ISO form first.
+        return `(NOT regexp_matches(${e}, '${ISO_DATE_RE}') OR TRY_CAST(${e} AS DATE) IS NULL)`;
       case 'json':
         return `NOT coalesce(json_valid(${e}), false)`;
       default: {
@@ -74,7 +75,9 @@ export const DUCKDB_DIALECT: Dialect = {
 /** Unsigned/signed decimal or scientific number, what `double precision` input accepts (bar NaN/Infinity). */
 const PG_NUMBER_RE = '^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*$';
 /** ISO 8601 calendar date prefix: PostgreSQL 15 has no non-throwing date cast, so the form is checked. */
-const PG_DATE_RE = '^\\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])';
+const PG_DATE_RE = '^\\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\\s*$';
+/** The only date form `parseable: date` accepts: ISO 8601 calendar date, YYYY-MM-DD. */
+const ISO_DATE_RE = '^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\\s*$';
 
 /**
  * PostgreSQL. `percentile_cont ... WITHIN GROUP` is exact. PostgreSQL has no `TRY_CAST`; from
@@ -99,7 +102,7 @@ export function postgresDialect(serverVersionNum = 160000): Dialect {
         case 'number':
           return v16 ? `NOT pg_input_is_valid(${e}, 'double precision')` : `NOT (${e} ~ '${PG_NUMBER_RE}')`;
         case 'date':
-          return v16 ? `NOT pg_input_is_valid(${e}, 'date')` : `NOT (${e} ~ '${PG_DATE_RE}')`;
+          return v16 ? `(NOT (${e} ~ '${ISO_DATE_RE}') OR NOT pg_input_is_valid(${e}, 'date'))` : `NOT (${e} ~ '${PG_DATE_RE}')`;
         case 'json':
           if (!v16) throw new Error('JSON validity needs PostgreSQL 16 or later (IS JSON)');
           return `NOT (${e} IS JSON)`;

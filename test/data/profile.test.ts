@@ -1,0 +1,98 @@
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSuite, profileDataset, renderProfileHtml, renderSuiteYaml, suggestSuite, validateDataset } from '../../src/data/index.js';
+import { browserAvailable, launchBrowser, openHtml } from '../browser.js';
+import { fixture, tempDir } from '../helpers.js';
+
+const data = (f: string): string => fixture(`data/${f}`);
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+describe('profileDataset', () => {
+  it('profiles every column: type, nulls, distinct, statistics, quantiles, lengths, top values, histogram', async () => {
+    const p = await profileDataset({ path: data('clean.parquet') });
+    expect(p).toMatchObject({ schemaVersion: 1, kind: 'data-profile', rows: 200, engine: 'duckdb', approxQuantiles: true });
+    const byName = new Map(p.columns.map((c) => [c.name, c]));
+    const id = byName.get('id');
+    expect(id).toMatchObject({ kind: 'integer', nulls: 0, distinct: 200, min: 1, max: 200, mean: 100.5 });
+    expect(id?.std).toBeCloseTo(57.8792, 3);
+    expect(id?.quantiles?.find((q) => q.q === 0.5)?.value).toBeGreaterThan(95);
+    expect(id?.histogram?.counts.reduce((a, b) => a + b, 0)).toBe(200);
+    const country = byName.get('country');
+    expect(country).toMatchObject({ kind: 'text', distinct: 4, minLength: 2, maxLength: 2 });
+    expect(country?.top?.map((t) => t.value).sort()).toEqual(['DE', 'FR', 'GB', 'US']);
+    expect(country?.top?.reduce((a, t) => a + t.count, 0)).toBe(200);
+    expect(byName.get('meta')?.parseable).toMatchObject({ json: 1 });
+    const broken = await profileDataset({ path: data('broken.csv') });
+    expect(broken.columns.find((c) => c.name === 'age')).toMatchObject({ nulls: 1, min: -3, max: 150 });
+  });
+
+  it('throws a PARSE_ERROR naming the file for malformed input', async () => {
+    await expect(profileDataset({ path: data('truncated.parquet') })).rejects.toMatchObject({ code: 'PARSE_ERROR', message: expect.stringContaining('truncated.parquet') as string });
+  });
+});
+
+describe('suggestSuite', () => {
+  it('suggests completeness, ranges, sets, uniqueness, lengths and types, with reasons', async () => {
+    const suite = await suggestSuite({ path: data('clean.csv'), suggest: { label: 'label' } });
+    const types = suite.expectations.map((e) => e.type);
+    for (const t of ['columns', 'row_count', 'not_null', 'unique', 'between', 'in_set', 'length_between', 'label_balance']) expect(types).toContain(t);
+    const docs = join(tmp.dir, 'docs.csv');
+    writeFileSync(docs, `doc,day\n${Array.from({ length: 50 }, (_, i) => `"{""k"": ${i}}",2024-01-${String((i % 28) + 1).padStart(2, '0')}x`).join('\n')}\n`);
+    const parsed = await suggestSuite({ path: docs });
+    expect(parsed.expectations.filter((e) => e.type === 'parseable')).toEqual([expect.objectContaining({ column: 'doc', as: 'json' })]);
+    expect(suite.expectations.find((e) => e.type === 'unique')).toMatchObject({ columns: ['id'] });
+    expect(suite.expectations.find((e) => e.type === 'in_set' && e.column === 'country')).toMatchObject({ values: ['DE', 'FR', 'GB', 'US'] });
+    const yaml = renderSuiteYaml(suite);
+    expect(yaml).toMatch(/# id: every one of 200 values is distinct/);
+    expect(parseSuite(yaml, 'suggested.yaml')).toEqual(JSON.parse(JSON.stringify({ ...suite, expectations: suite.expectations.map(({ note: _note, ...e }) => e) })));
+  });
+
+  it('round-trips: suggest then validate passes on the same data and fails on a broken copy', async () => {
+    const suite = parseSuite(renderSuiteYaml(await suggestSuite({ path: data('clean.csv') })));
+    const same = await validateDataset({ path: data('clean.csv'), suite });
+    expect(same.findings).toEqual([]);
+    expect(same.metrics?.expectations_failed).toBe(0);
+    const asParquet = await validateDataset({ path: data('clean.parquet'), suite });
+    expect(asParquet.findings).toEqual([]);
+    const broken = await validateDataset({ path: data('broken.csv'), suite });
+    expect(broken.metrics?.expectations_failed).toBeGreaterThanOrEqual(4);
+    expect(new Set(broken.findings.map((f) => f.ruleId))).toEqual(new Set(['BW-DAT-001', 'BW-DAT-003', 'BW-DAT-004', 'BW-DAT-005']));
+  });
+});
+
+describe.skipIf(!browserAvailable())('profile HTML page in headless Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  it('renders a chart per column, makes no request, logs no error, and escapes values', async () => {
+    const csv = join(tmp.dir, 'evil.csv');
+    writeFileSync(csv, 'id,html\n1,<img src=x onerror=alert(1)>\n2,<script>alert(2)</script>\n3,"<a href=""http://example.invalid"">x</a>"\n');
+    const evil = await profileDataset({ path: csv });
+    copyFileSync(data('clean.csv'), join(tmp.dir, 'clean.csv'));
+    const clean = await profileDataset({ path: join(tmp.dir, 'clean.csv') });
+    for (const profile of [clean, evil]) {
+      const html = renderProfileHtml(profile);
+      const { page, requests, consoleErrors } = await openHtml(browser, html);
+      expect(requests).toEqual([]);
+      expect(consoleErrors).toEqual([]);
+      const charts = await page.locator('section.column svg.chart').count();
+      expect(charts).toBe(profile.columns.length);
+      expect(await page.locator('h1').innerText()).toContain('Data profile');
+      expect(await page.locator('script, img, a[href^="http"]').count()).toBe(0);
+      await page.close();
+    }
+    const { page } = await openHtml(browser, renderProfileHtml(clean));
+    expect(await page.locator('#col-country').innerText()).toContain('distinct');
+    expect(await page.locator('table.summary tbody tr').count()).toBe(10);
+    await page.close();
+    expect(readFileSync(csv, 'utf8')).toContain('<script>'); // input untouched
+  }, 60_000);
+});
