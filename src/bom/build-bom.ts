@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { BulwarkError, isBulwarkError } from '../errors.js';
@@ -7,7 +7,7 @@ import type { FindingDraft, Report, ReportError, Subject } from '../report/types
 import { VERSION } from '../version.js';
 import { collectFacts } from './collect.js';
 import { mergedLibraries, parametersOf, renderCycloneDx } from './cyclonedx.js';
-import { readDependenciesInterim } from './interim-deps.js';
+import { readDependenciesDetailed } from '../deps/index.js';
 import { BOM_RULES, RULE_DATASET_WITHOUT_DIGEST, RULE_MODEL_WITHOUT_LICENCE, RULE_UNPINNED_LIBRARY } from './rules.js';
 import { renderSpdx } from './spdx.js';
 import { DEFAULT_BOM_OPTIONS, type BomFacts, type BomOptions, type BomResult, type DatasetFacts } from './types.js';
@@ -54,14 +54,19 @@ async function readFingerprints(files: readonly string[]): Promise<{ sha256: str
 export async function buildBom(options: BomOptions): Promise<BomResult> {
   const clock = options.clock === undefined ? DEFAULT_BOM_OPTIONS.clock : options.clock;
   const reproducible = options.reproducible ?? DEFAULT_BOM_OPTIONS.reproducible;
-  const readDeps = options.readDependencies ?? readDependenciesInterim;
   const root = resolve(options.path);
   const fingerprints = await readFingerprints(options.datasetFingerprints ?? []);
   const collected = await collectFacts(options.path, options.signal);
   const errors: ReportError[] = [...collected.errors];
   let lockfiles: BomFacts['lockfiles'] = [];
   try {
-    lockfiles = await readDeps(root, options.signal);
+    if (options.readDependencies) lockfiles = await options.readDependencies(root, options.signal);
+    else if ((await stat(root)).isDirectory()) {
+      // The dependency audit's parsers (src/deps): the BOM and `bulwark deps` name packages alike.
+      const detailed = await readDependenciesDetailed(root, options.signal);
+      lockfiles = detailed.lockfiles;
+      for (const f of detailed.failures) errors.push({ uri: f.file, code: f.error.code, message: f.error.message });
+    }
   } catch (err) {
     if (isBulwarkError(err, 'ABORTED')) throw err;
     const code: string = isBulwarkError(err) ? err.code : 'FILE_UNREADABLE';
