@@ -63,8 +63,13 @@ function sections(body: string): Partial<Record<'useCases' | 'limitations' | 'tr
   let current: 'useCases' | 'limitations' | 'training' | undefined;
   let inFence = false;
   for (const line of body.split(/\r?\n/)) {
-    if (/^\s*```/.test(line)) inFence = !inFence;
-    const heading = inFence ? null : /^#{1,4}\s+(.+?)\s*#*\s*$/.exec(line);
+    // Code blocks are neither headings nor summary prose.
+    if (/^\s*```/.test(line)) {
+      inFence = !inFence;
+      continue;
+    }
+    if (inFence) continue;
+    const heading = /^#{1,4}\s+(.+?)\s*#*\s*$/.exec(line);
     if (heading) {
       current = SECTION_KINDS.find((s) => s.pattern.test(heading[1]!.trim()))?.kind;
       continue;
