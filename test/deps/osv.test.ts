@@ -9,6 +9,7 @@ import {
   inRange,
   loadOsvDatabase,
   matchAffected,
+  matchDependency,
   parseVersion,
   preferredId,
   recordSeverity,
@@ -133,7 +134,7 @@ describe('database', () => {
     expect(b.records).toBe(9);
     expect(a.withdrawn).toBe(1);
     expect([...a.index.keys()].sort()).toEqual([...b.index.keys()].sort());
-    expect(a.index.get('PyPI\u0000pyyaml')?.map((e) => e.record.id).sort()).toEqual(['GHSA-6757-jp84-gxfx', 'GHSA-8q59-q68h-6hv4', 'PYSEC-2021-142']);
+    expect(a.index.get('PyPI\u0000pyyaml')?.map((e) => e.stored.id).sort()).toEqual(['GHSA-6757-jp84-gxfx', 'GHSA-8q59-q68h-6hv4', 'PYSEC-2021-142']);
     expect(a.index.has('PyPI\u0000numpy')).toBe(false); // only the withdrawn record names it
   });
 
@@ -143,10 +144,23 @@ describe('database', () => {
     writeFileSync(join(dir, 'PyPI', 'GOOD-1.json'), JSON.stringify({ id: 'GOOD-1', modified: '2025-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'PyPI', name: 'a' }, versions: ['1.0'] }] }));
     writeFileSync(join(dir, 'PyPI', 'BAD-1.json'), JSON.stringify({ id: 'BAD-1', modified: '2025-01-01T00:00:00Z', affected: [{ ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0', fixed: '1' }] }] }] }));
     writeFileSync(join(dir, 'PyPI', 'BAD-2.json'), '{"id": ');
-    const db = await loadOsvDatabase(dir);
-    expect(db.records).toBe(1);
+    const db = await loadOsvDatabase({ dir, validateAll: true });
+    expect(db.records).toBe(2);
+    expect(db.index.size).toBe(1);
     expect(db.errors.map((e) => e.uri).sort()).toEqual(['PyPI/BAD-1.json', 'PyPI/BAD-2.json']);
     expect(db.errors.find((e) => e.uri === 'PyPI/BAD-1.json')?.message).toContain('affected.0.ranges.0.events.0');
+  });
+
+  it('by default a record is validated when a dependency first needs it', async () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'PyPI'));
+    writeFileSync(join(dir, 'PyPI', 'BAD-3.json'), JSON.stringify({ id: 'BAD-3', modified: 5, affected: [{ package: { ecosystem: 'PyPI', name: 'Torch' }, versions: ['2.5.1'] }] }));
+    const db = await loadOsvDatabase(dir);
+    expect(db.errors).toEqual([]);
+    expect(matchDependency(db, { ecosystem: 'PyPI', name: 'torch', normalizedName: 'torch', version: '2.5.1', source: { file: 'r.txt' }, direct: true })).toEqual([]);
+    expect(db.errors).toEqual([expect.objectContaining({ uri: 'PyPI/BAD-3.json', code: 'PARSE_ERROR', message: expect.stringContaining('modified') as unknown })]);
+    matchDependency(db, { ecosystem: 'PyPI', name: 'torch', normalizedName: 'torch', version: '2.5.1', source: { file: 'r.txt' }, direct: true });
+    expect(db.errors).toHaveLength(1);
   });
 
   it('a missing directory is FILE_NOT_FOUND', async () => {

@@ -4,7 +4,7 @@
 import type { Severity } from '../../report/types.js';
 import { severityRank } from '../../report/order.js';
 import type { DependencyFact } from '../types.js';
-import { packageKey, type OsvDatabase } from './database.js';
+import { packageKey, validatedRecord, type OsvDatabase } from './database.js';
 import { matchAffected } from './ranges.js';
 import type { OsvRecord } from './schema.js';
 import { recordSeverity, type RecordSeverity } from './severity.js';
@@ -76,7 +76,10 @@ export function matchDependency(db: OsvDatabase, dep: DependencyFact): Vulnerabi
   const entries = db.index.get(packageKey(dep.ecosystem, dep.name));
   if (entries === undefined) return [];
   const hits = new Map<string, { record: OsvRecord; fixed: Set<string> }>();
-  for (const { record, affected } of entries) {
+  for (const { stored, at } of entries) {
+    const record = validatedRecord(db, stored);
+    const affected = record?.affected?.[at];
+    if (record === undefined || affected === undefined) continue;
     const m = matchAffected(affected, dep.ecosystem, dep.version);
     if (!m.affected) continue;
     const hit = hits.get(record.id) ?? { record, fixed: new Set<string>() };
