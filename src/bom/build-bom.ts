@@ -95,7 +95,7 @@ export async function buildBom(options: BomOptions): Promise<BomResult> {
       drafts.push({
         ruleId: RULE_MODEL_WITHOUT_LICENCE.id,
         message: m.card ? `Model ${m.path}: its model card (README.md) has no \`license\` in the front matter.` : `Model ${m.path}: no model card (README.md) declares its licence.`,
-        location: { uri: m.path === '.' ? 'README.md' : `${m.path}/README.md` },
+        location: { uri: m.singleFile ? m.path : m.path === '.' ? 'README.md' : `${m.path}/README.md` },
         key: m.path,
       });
     }

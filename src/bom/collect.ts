@@ -147,6 +147,7 @@ export async function collectFacts(rootPath: string, signal?: AbortSignal): Prom
     }
     const model: ModelFacts = {
       path: st.isDirectory() ? dir : basename(root),
+      singleFile: !st.isDirectory(),
       name: manifest.subjectName,
       rootDigest: manifest.rootDigest,
       files: manifest.resources.map((r) => ({ name: r.name, sha256: r.digest })),

@@ -49,6 +49,8 @@ export interface ModelConfigFacts {
 export interface ModelFacts {
   /** Directory (or file) relative to the root, POSIX separators; `.` for the root itself. */
   path: string;
+  /** True when the model is a single weights file given as the path (no card or config read). */
+  singleFile: boolean;
   /** The OMS subject name: the basename of the model path (what `bulwark verify` reports). */
   name: string;
   /** OMS root digest over the model's files (src/sign computeManifest), the digest a signature covers. */

@@ -132,7 +132,8 @@ describe('buildBom (CycloneDX 1.6)', () => {
     expect(cyclonedxSchemaErrors(m.document)).toEqual([]);
     const f = await buildBom({ path: join(PROJECT, 'model/model.safetensors'), format: 'cyclonedx', clock: CLOCK });
     expect(f.report.metrics?.parameters).toBe(2610);
-    expect(f.report.findings.map((x) => x.ruleId)).toEqual(['BW-BOM-001']);
+    expect(f.report.findings.map((x) => [x.ruleId, x.location.uri])).toEqual([['BW-BOM-001', 'model.safetensors']]);
+    expect(f.report.subjects).toEqual([{ name: 'model.safetensors', digest: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } }]);
     expect(cyclonedxSchemaErrors(f.document)).toEqual([]);
   });
 
@@ -143,6 +144,12 @@ describe('buildBom (CycloneDX 1.6)', () => {
     expect(report.complete).toBe(false);
     expect(report.errors.map((e) => e.uri)).toEqual(['model/broken.safetensors']);
     rmSync(join(dir, 'model/broken.safetensors'));
+  });
+
+  it('honours an aborted signal', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(buildBom({ path: PROJECT, format: 'cyclonedx', signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
   it('fails with FILE_NOT_FOUND for a missing path', async () => {
