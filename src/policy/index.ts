@@ -4,6 +4,7 @@
  */
 export { loadPolicy, loadPolicyFile, DEFAULT_POLICY, MAX_POLICY_BYTES } from './load.js';
 export { evaluatePolicy, type EvaluateOptions } from './evaluate.js';
+export { renderVerdictText, type VerdictTextOptions } from './render-text.js';
 export {
   buildEvidenceDocument,
   evidenceKeyOf,
