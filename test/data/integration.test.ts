@@ -37,7 +37,7 @@ describe('default detectors and poisoning in the fused validation', () => {
     const flagged = new Set<number>();
     for (const f of r.findings) {
       if (f.ruleId !== 'BW-PSN-001' && f.ruleId !== 'BW-PSN-002') continue;
-      for (const id of String(f.evidence.rows).split(',')) flagged.add(Number(id));
+      for (const id of String(f.evidence?.rows).split(',')) flagged.add(Number(id));
     }
     const tp = [...flagged].filter((id) => planted.has(id)).length;
     const recall = tp / planted.size;
