@@ -18,3 +18,18 @@ export { defaultMethod, DEFAULT_ALPHA, DEFAULT_JS_THRESHOLD, DEFAULT_WASSERSTEIN
 export { COLUMN_KINDS, CORRECTIONS, DRIFT_METHODS } from './types.js';
 export type { ColumnDriftResult, ColumnKind, ColumnProfile, Correction, DriftDetails, DriftMethod, DriftProfile, PcaModel } from './types.js';
 export * as driftStats from './stats/index.js';
+export {
+  createMonitor,
+  createWebhookSink,
+  createMonitorMetrics,
+  serveMetrics,
+  followLines,
+  signPayload,
+  SIGNATURE_HEADER,
+  DEFAULT_WINDOW,
+  DEFAULT_M,
+  DEFAULT_N,
+  DEFAULT_COOLDOWN,
+  DEFAULT_WEBHOOK_RETRIES,
+} from './monitor/index.js';
+export type { Monitor, MonitorOptions, MonitorStats, WindowEvaluation, DriftAlert, ColumnWindowResult, WebhookOptions, MonitorMetrics } from './monitor/index.js';
