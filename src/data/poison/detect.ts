@@ -390,9 +390,22 @@ export function detectPoisoning(input: PoisonInput, options: PoisonOptions = {})
   const metrics: Record<string, number> = { poison_rows: n, poison_labels: new Set(input.labels).size };
   const rand = seededRandom(opts.seed);
   const data = scaledMatrix(input, n);
+  const duplicates = conflictingDuplicates(input, n, opts, metrics);
+  const knn = knnDisagreement(input, n, data, opts, rand, metrics);
+  // A tied duplicate group (one row per label) cannot say which copy is wrong; when kNN flags some
+  // of its rows, those are the suspects (the others agree with their neighbourhood).
+  const knnRows = new Set(knn.flatMap((s) => s.rowIds));
+  for (const d of duplicates) {
+    if (d.evidence.majority_label !== '') continue;
+    const narrowed = d.rowIds.filter((r) => knnRows.has(r));
+    if (narrowed.length > 0 && narrowed.length < d.rowIds.length) {
+      d.rowIds = narrowed;
+      d.evidence.resolved_by = 'knn-label-disagreement';
+    }
+  }
   const all = [
-    ...conflictingDuplicates(input, n, opts, metrics),
-    ...knnDisagreement(input, n, data, opts, rand, metrics),
+    ...duplicates,
+    ...knn,
     ...outliers(input, n, data, opts, rand, metrics),
     ...labelShift(input, n, opts, metrics),
     ...triggerTokens(input, n, opts, metrics),
