@@ -133,7 +133,8 @@ describe('buildBom (CycloneDX 1.6)', () => {
     const f = await buildBom({ path: join(PROJECT, 'model/model.safetensors'), format: 'cyclonedx', clock: CLOCK });
     expect(f.report.metrics?.parameters).toBe(2610);
     expect(f.report.findings.map((x) => [x.ruleId, x.location.uri])).toEqual([['BW-BOM-001', 'model.safetensors']]);
-    expect(f.report.subjects).toEqual([{ name: 'model.safetensors', digest: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } }]);
+    expect(f.report.subjects.map((x) => x.name)).toEqual(['model.safetensors']);
+    expect(f.report.subjects[0]!.digest.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(cyclonedxSchemaErrors(f.document)).toEqual([]);
   });
 
