@@ -45,6 +45,8 @@ function fieldShape(owner: Shape, field: string): Shape | string {
           return { t: 'list', of: 'subject' };
         case 'targets':
         case 'signers':
+        case 'contentSha256':
+        case 'schemaSha256':
           return { t: 'list', of: 'string' };
         case 'counts':
           return { t: 'counts' };

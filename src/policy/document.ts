@@ -23,7 +23,10 @@ export const KNOWN_EVIDENCE_KEYS: readonly string[] = ['scan', 'signature', 'dat
 /** Fields of every evidence entry, and the extra fields of some keys (used to check rules at load time). */
 export const COMMON_EVIDENCE_FIELDS: readonly string[] = ['present', 'complete', 'reports', 'targets', 'subjects', 'findings', 'allowedFindings', 'counts', 'metrics', 'errors'];
 /** Kind-specific fields. */
-export const EXTRA_EVIDENCE_FIELDS: Readonly<Record<string, readonly string[]>> = Object.freeze({ signature: ['verified', 'signer', 'signers'] });
+export const EXTRA_EVIDENCE_FIELDS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  signature: ['verified', 'signer', 'signers'],
+  fingerprint: ['contentSha256', 'schemaSha256'],
+});
 /** Fields of a finding in the document. */
 export const FINDING_FIELDS: readonly string[] = ['ruleId', 'severity', 'message', 'uri', 'member', 'fingerprint', 'allowed', 'allowReason'];
 /** Fields of an error in the document. */
@@ -67,6 +70,9 @@ export interface DocEntry {
   verified?: boolean;
   signer?: string;
   signers?: string[];
+  /** fingerprint: the dataset fingerprints' content and schema digests (one per report, sorted by target). */
+  contentSha256?: string[];
+  schemaSha256?: string[];
 }
 
 /** The document CEL rules read, plus what the builder learnt on the way. */
@@ -158,7 +164,17 @@ export function buildEvidenceDocument(evidence: Evidence, allow: readonly AllowE
       e.signers = names;
       e.signer = names.every((n) => n === names[0]) ? (names[0] ?? '') : '';
     }
+    if (key === 'fingerprint') {
+      // data-fingerprint reports carry `fingerprint: { contentSha256, schemaSha256, ... }` (src/data/privacy).
+      const fp = sorted.map((r) => (r as Report & { fingerprint?: { contentSha256?: unknown; schemaSha256?: unknown } }).fingerprint);
+      e.contentSha256 = fp.map((f) => (typeof f?.contentSha256 === 'string' ? f.contentSha256 : ''));
+      e.schemaSha256 = fp.map((f) => (typeof f?.schemaSha256 === 'string' ? f.schemaSha256 : ''));
+    }
     entries[key] = e;
+  }
+  if (entries.fingerprint && !entries.fingerprint.present) {
+    entries.fingerprint.contentSha256 = [];
+    entries.fingerprint.schemaSha256 = [];
   }
   if (entries.signature && !entries.signature.present) {
     entries.signature.verified = false;

@@ -263,6 +263,13 @@ describe('evidence document', () => {
     expect(entries.signature).toMatchObject({ present: true, verified: true, signer: 'ml-release', signers: ['ml-release'] });
   });
 
+  it('fingerprint evidence carries the dataset digests', () => {
+    const fp = { ...report('data-fingerprint', { target: 'data/train.csv' }), fingerprint: { contentSha256: 'd'.repeat(64), schemaSha256: 'e'.repeat(64), rows: 3, columns: [] } };
+    const v = verdictOf(`rules:\n${rule('fp', `fingerprint.contentSha256 == ["${'d'.repeat(64)}"] && size(fingerprint.schemaSha256) == 1`)}`, { reports: [fp] });
+    expect(v.verdict).toBe('pass');
+    expect(buildEvidenceDocument({ reports: [] }, [], TODAY).entries.fingerprint?.contentSha256).toEqual([]);
+  });
+
   it('a verify report with a finding or an error is not verified', () => {
     const bad = buildEvidenceDocument({ reports: [report('verify', { findings: [finding('BW-SIG-002', 'critical')] })] }, [], TODAY);
     expect(bad.entries.signature?.verified).toBe(false);
