@@ -18,7 +18,9 @@ const FingerprintReportSchema = z.object({
   target: z.string().optional(),
   subjects: z.array(z.object({ name: z.string(), digest: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }) })).min(1),
   metrics: z.record(z.string(), z.number()).optional(),
-  fingerprint: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  // src/data/privacy DatasetFingerprint: scalar fields (version, format, fileSha256, contentSha256,
+  // schemaSha256, rows) are recorded; per-column statistics are left out of the BOM.
+  fingerprint: z.record(z.string(), z.unknown()).optional(),
 });
 
 /** Reads fingerprint reports; each names its dataset by file digest (its subject). */
@@ -38,7 +40,8 @@ async function readFingerprints(files: readonly string[]): Promise<{ sha256: str
     }
     if (parsed.data.kind !== 'data-fingerprint') throw new BulwarkError('PARSE_ERROR', `${f}: field 'kind' is '${parsed.data.kind}', expected 'data-fingerprint'`);
     const subject = parsed.data.subjects[0]!;
-    const fields: Record<string, string | number> = { ...(parsed.data.metrics ?? {}), ...(parsed.data.fingerprint ?? {}) };
+    const fields: Record<string, string | number> = { ...(parsed.data.metrics ?? {}) };
+    for (const [k, v] of Object.entries(parsed.data.fingerprint ?? {})) if (typeof v === 'string' || typeof v === 'number') fields[k] = v;
     out.push({ sha256: subject.digest.sha256, name: parsed.data.target ?? subject.name, fields });
   }
   return out;

@@ -2,6 +2,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BOM_RULES, buildBom } from '../../src/bom/index.js';
+import { fingerprintDataset } from '../../src/data/privacy/index.js';
 import { computeManifest } from '../../src/sign/index.js';
 import { fixture, tempDir } from '../helpers.js';
 import { cyclonedxSchemaErrors } from './cyclonedx-schema.js';
@@ -106,6 +107,19 @@ describe('buildBom (CycloneDX 1.6)', () => {
     expect(imdb.hashes).toEqual([{ alg: 'SHA-256', content: 'a'.repeat(64) }]);
     expect(imdb.properties).toEqual(expect.arrayContaining([{ name: 'bulwark:fingerprint:contentDigest', value: 'b'.repeat(64) }, { name: 'bulwark:fingerprint:rows', value: '25000' }]));
     expect(cyclonedxSchemaErrors(withFp.document)).toEqual([]);
+  });
+
+  it('records a real `bulwark data fingerprint` report on the local dataset it fingerprints', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const report = await fingerprintDataset({ path: join(PROJECT, 'data/train.csv') });
+    writeFileSync(join(t.dir, 'train.fp.json'), JSON.stringify(report));
+    const { document } = await buildBom({ path: PROJECT, format: 'cyclonedx', clock: CLOCK, datasetFingerprints: [join(t.dir, 'train.fp.json')] });
+    const train = (document as Cdx).components.find((c) => c.name === 'data/train.csv')!;
+    const props = Object.fromEntries((train.properties as { name: string; value: string }[]).map((p) => [p.name, p.value]));
+    expect(props['bulwark:fingerprint:contentSha256']).toBe(report.fingerprint.contentSha256);
+    expect(props['bulwark:fingerprint:rows']).toBe('4');
+    expect(cyclonedxSchemaErrors(document)).toEqual([]);
   });
 
   it('rejects a fingerprint file that is not a fingerprint report, naming the file and field', async () => {
