@@ -322,12 +322,12 @@ export function createMonitor(options: MonitorOptions): Monitor {
       const h = history[c]!;
       h.push(breach);
       if (h.length > n) h.shift();
-      if (cooling[c]! > 0) cooling[c] = cooling[c]! - 1;
       const breaches = h.filter(Boolean).length;
+      // The `cooldown` windows after an alert raise none for that column, breaching or not.
       if (breach && breaches >= m && cooling[c] === 0) {
         cooling[c] = cooldown;
         alerts.push({ type: 'alert', column: w.profile.name, window: index, statistic: stat, threshold: t.threshold, breaches, of: h.length, time });
-      }
+      } else if (cooling[c]! > 0) cooling[c] = cooling[c]! - 1;
     });
     const last = stats.events - 1;
     await options.onWindow?.({ type: 'window', index, first: last - window + 1, last, time, malformed: stats.malformed, columns });
