@@ -116,7 +116,10 @@ export async function readEvidence(dir: string, limits: Partial<ReadEvidenceLimi
   let verdict: PolicyVerdict | undefined;
   if (manifest.files['verdict.json'] !== undefined) {
     const p = join(dir, 'verdict.json');
-    const v = VERDICT_SCHEMA.safeParse(parseJson(await readBounded(p, lim.maxFileBytes), p));
+    const buf = await readBounded(p, lim.maxFileBytes);
+    const digest = createHash('sha256').update(buf).digest('hex');
+    if (digest !== manifest.files['verdict.json']) throw new BulwarkError('PARSE_ERROR', `${p}: its sha256 ${digest} is not the manifest's: the verdict was changed after the evidence was written`);
+    const v = VERDICT_SCHEMA.safeParse(parseJson(buf, p));
     if (!v.success) throw new BulwarkError('PARSE_ERROR', `${p}: not a Bulwark verdict (${describeZodError(v.error)})`);
     verdict = v.data as unknown as PolicyVerdict;
   }

@@ -123,6 +123,9 @@ describe('writeEvidence / readEvidence', () => {
     writeFileSync(scanPath, original.replace('"findings": []', '"findings": [ ]'));
     await expect(readEvidence(dir)).rejects.toThrow(/scan\.json: its sha256 .* changed after the evidence was written/);
     writeFileSync(scanPath, original);
+    const verdictPath = join(dir, 'verdict.json');
+    writeFileSync(verdictPath, readFileSync(verdictPath, 'utf8').replace('"verdict": "pass"', '"verdict": "fail"'));
+    await expect(readEvidence(dir)).rejects.toThrow(/verdict\.json: its sha256 .* the verdict was changed/);
     await expect(readEvidence(join(t.dir, 'nothing'))).rejects.toThrow(/evidence\.json: cannot read/);
     writeFileSync(join(dir, 'evidence.json'), '{"schemaVersion": 1}');
     await expect(readEvidence(dir)).rejects.toThrow(/not a Bulwark evidence manifest/);
