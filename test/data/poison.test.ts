@@ -147,3 +147,14 @@ describe('poisoning signals', () => {
     expect(DEFAULT_POISON_OPTIONS.k).toBe(10);
   });
 });
+
+describe('poisoning documentation', () => {
+  it('has a rule page per rule and documents every metric', async () => {
+    const { readFileSync } = await import('node:fs');
+    const docs = new URL('../../docs/', import.meta.url);
+    for (const r of POISON_RULES) expect(readFileSync(new URL(`rules/${r.id}.md`, docs), 'utf8').split('\n')[0]).toBe(`# ${r.id} ${r.name}`);
+    const page = readFileSync(new URL('data-detectors.md', docs), 'utf8');
+    const { input } = makePlantedPoisonDataset({ rows: 200 });
+    for (const m of Object.keys(detectPoisoning({ ...input, source: { name: 's', values: input.labels.map(() => 'x') } }).metrics)) expect(page).toContain(`\`${m}\``);
+  });
+});

@@ -201,3 +201,17 @@ describe('prefilters on the SQL engines', () => {
     }
   });
 });
+
+describe('documentation', () => {
+  it('has a rule page per rule and documents the pack version and every pattern', async () => {
+    const { readFileSync } = await import('node:fs');
+    const docs = new URL('../../../docs/', import.meta.url);
+    for (const r of [...PII_RULES, ...INJECTION_RULES]) {
+      expect(readFileSync(new URL(`rules/${r.id}.md`, docs), 'utf8').split('\n')[0]).toBe(`# ${r.id} ${r.name}`);
+    }
+    const page = readFileSync(new URL('data-detectors.md', docs), 'utf8');
+    expect(page).toContain(`version ${PROMPT_INJECTION_PACK.version}`);
+    for (const p of PROMPT_INJECTION_PACK.patterns) expect(page).toContain(`\`${p.id}\``);
+    for (const d of DEFAULT_DETECTORS) expect(page).toContain(`\`${d.id}\``);
+  });
+});
