@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, resolve, sep } from 'node:path';
-import type { KeyObject } from 'node:crypto';
 import { BulwarkError, isBulwarkError } from '../errors.js';
-import { buildBundle, computeManifest, keyHint, loadPrivateKey, loadPublicKey, parseBundle, signDsse, verifyDsse, type OmsBundleJson } from '../sign/index.js';
+import { signStatement, type AttestationBundle, type AttestationSigner } from '../attest/index.js';
+import { computeManifest, loadPublicKey, parseBundle, verifyDsse } from '../sign/index.js';
 import { sha256File } from '../bom/index.js';
 import { VERSION } from '../version.js';
 import { BULWARK_TRAINING_BUILD_TYPE, IN_TOTO_STATEMENT_V1, ProvenanceStatementSchema, SLSA_PROVENANCE_V1, type ProvenanceStatement, type ResourceDescriptor } from './schema.js';
@@ -128,14 +128,12 @@ export function parseProvenanceStatement(value: unknown, what: string): Provenan
 }
 
 /**
- * Signs a statement as a DSSE envelope in a Sigstore bundle with an EC key, the same machinery as
- * model signing (src/sign). The one place the signing happens, so src/attest's signStatement can
- * replace it.
+ * Signs a statement as a DSSE envelope in a Sigstore bundle through src/attest's signStatement
+ * (the key machinery of model signing: EC keys, DSSE PAE, key hint or X.509 chain), so provenance
+ * and report attestations are signed and verified alike.
  */
-export function signProvenance(statement: ProvenanceStatement, privateKeyPem: string | Uint8Array, password?: string): OmsBundleJson {
-  const key: KeyObject = loadPrivateKey(privateKeyPem, password, 'private key');
-  const payload = Buffer.from(JSON.stringify(statement), 'utf8');
-  return buildBundle(payload, signDsse(key, IN_TOTO_PAYLOAD_TYPE, payload), { publicKey: { hint: keyHint(key) }, tlogEntries: [] });
+export function signProvenance(statement: ProvenanceStatement, signer: AttestationSigner): Promise<AttestationBundle> {
+  return signStatement(statement, signer);
 }
 
 /** Options of {@link verifyProvenance}. */

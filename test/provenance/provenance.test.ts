@@ -50,7 +50,7 @@ describe('training provenance (SLSA v1 in in-toto Statement v1)', () => {
 
   it('signs as DSSE in a Sigstore bundle that verifies, and fails on tampering, another key or another model', async () => {
     const k = keys();
-    const bundle = signProvenance(await statement(), k.priv);
+    const bundle = await signProvenance(await statement(), { privateKey: k.priv });
     expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
     expect(bundle.dsseEnvelope.payloadType).toBe('application/vnd.in-toto+json');
     const text = JSON.stringify(bundle);
@@ -77,7 +77,7 @@ describe('training provenance (SLSA v1 in in-toto Statement v1)', () => {
   it('rejects a signed payload that is not a provenance statement', async () => {
     const k = keys();
     const s = await statement();
-    const bad = signProvenance({ ...s, predicateType: 'https://example.com/other' } as unknown as typeof s, k.priv);
+    const bad = await signProvenance({ ...s, predicateType: 'https://example.com/other' } as unknown as typeof s, { privateKey: k.priv });
     const r = await verifyProvenance({ bundle: JSON.stringify(bad), publicKey: k.pub });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/field 'predicateType'/);

@@ -107,7 +107,7 @@ export function provenanceCommand(io: CliIo, setExit: (code: number) => void): C
         ...(flags.invocationId !== undefined ? { invocationId: flags.invocationId } : {}),
         ...(flags.startedOn !== undefined ? { startedOn: parseDate(flags.startedOn, '--started-on') } : {}),
       });
-      const bundle = signProvenance(statement, privateKey, password);
+      const bundle = await signProvenance(statement, { privateKey, password });
       const text = `${JSON.stringify(bundle)}\n`;
       if (flags.output !== undefined) await writeFileAtomic(flags.output, text);
       else io.stdout(text);
