@@ -81,6 +81,8 @@ describe('requirements.txt', () => {
     });
     expect(parseRequirementLine('git+https://github.com/a/b.git@main#egg=b')).toMatchObject({ kind: 'requirement', fact: { name: 'b', reference: { kind: 'vcs' } } });
     expect(parseRequirementLine('--index-url https://pypi.org/simple').kind).toBe('option');
+    // `-e .` names no package: recorded under the path itself, as a reference, not as a problem.
+    expect(parseRequirementLine('-e .')).toMatchObject({ kind: 'requirement', fact: { name: '.', reference: { kind: 'editable', value: '.' } } });
   });
 
   it('reports one problem per bad line and goes on', async () => {

@@ -80,8 +80,9 @@ function referenceKind(ref: string, editable: boolean): DependencyReference['kin
 }
 
 function referenceFact(ref: string, editable: boolean, named?: { name: string; extras?: string[]; marker?: string }): RequirementLine {
-  const found = named ?? nameFromArtifact(ref);
-  if (found === undefined) return { kind: 'problem', message: `cannot tell the package name of '${ref}' (add #egg=NAME or use NAME @ URL)` };
+  // A reference without a readable name (`-e .`, `./vendor/lib`) is named by the reference itself:
+  // it is still a dependency that bypasses the index (BW-DEP-002), just one without a package name.
+  const found = named ?? nameFromArtifact(ref) ?? { name: ref };
   const version = 'version' in found && typeof found.version === 'string' ? found.version : undefined;
   const kind = referenceKind(ref, editable);
   return {
@@ -89,9 +90,9 @@ function referenceFact(ref: string, editable: boolean, named?: { name: string; e
     fact: {
       ecosystem: 'PyPI',
       name: found.name,
-      normalizedName: normalizePypiName(found.name),
+      normalizedName: found.name === ref ? ref : normalizePypiName(found.name),
       ...(version !== undefined ? { version } : {}),
-      purl: purlOf('PyPI', found.name, version),
+      ...(found.name === ref ? {} : { purl: purlOf('PyPI', found.name, version) }),
       reference: { kind, value: ref },
       ...(named?.marker !== undefined ? { marker: named.marker } : {}),
       ...(named?.extras !== undefined && named.extras.length > 0 ? { extras: named.extras } : {}),
