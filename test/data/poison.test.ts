@@ -158,3 +158,15 @@ describe('poisoning documentation', () => {
     for (const m of Object.keys(detectPoisoning({ ...input, source: { name: 's', values: input.labels.map(() => 'x') } }).metrics)) expect(page).toContain(`\`${m}\``);
   });
 });
+
+describe('poisonFindingDrafts', () => {
+  it('turns suspicions into drafts with the rule, a row pointer, evidence and a stable key', async () => {
+    const { poisonFindingDrafts } = await import('../../src/data/poison/index.js');
+    const r = detectPoisoning(input(['a', 'a', 'b', 'a', 'a'], { x: [1, 1, 1, 2, 2] }), { k: 2 });
+    const drafts = poisonFindingDrafts(r.suspicions.filter((s) => s.ruleId === 'BW-PSN-001'), 'data.csv');
+    expect(drafts).toEqual([
+      expect.objectContaining({ ruleId: 'BW-PSN-001', location: { uri: 'data.csv', pointer: '/rows/2' }, key: 'conflicting-duplicates::2' }),
+    ]);
+    expect(drafts[0]?.evidence?.row_ids).toBe('2');
+  });
+});
