@@ -104,6 +104,21 @@ describe('pseudonymizeDataset', () => {
     expect(readFileSync(out).subarray(0, 4).toString()).toBe('PAR1');
   });
 
+  it('writes JSON Lines for JSON Lines input', async () => {
+    const dir = tmp();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, '{"user":"alice","n":1}\n{"user":"bob","n":2}\n{"user":null,"n":3}\n');
+    const out = join(dir, 'out.jsonl');
+    const r = await pseudonymizeDataset({ input, output: out, columns: ['user'], key: KEY });
+    expect(r).toMatchObject({ rows: 3, format: 'jsonl', distinct: { user: 2 } });
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { user: string | null; n: number });
+    expect(lines).toEqual([
+      { user: pseudonymValue(KEY, 'k1', 'alice'), n: 1 },
+      { user: pseudonymValue(KEY, 'k1', 'bob'), n: 2 },
+      { user: null, n: 3 },
+    ]);
+  });
+
   it('leaves nothing behind on error and names the file and problem', async () => {
     const dir = tmp();
     await expect(pseudonymizeDataset({ input: fixture('data-detect/people.csv'), output: join(dir, 'o.csv'), columns: ['nope'], key: KEY })).rejects.toThrow(/no column 'nope'/);
