@@ -84,6 +84,17 @@ export interface BuiltDocument {
   expired: { entry: AllowEntry; matched: number }[];
 }
 
+/**
+ * The findings in the one deterministic order (src/report/order.ts). Analysers already emit it, so
+ * check first (linear) and sort a copy only when a report comes from elsewhere out of order.
+ */
+function inOrder(findings: readonly Finding[]): readonly Finding[] {
+  for (let i = 1; i < findings.length; i++) {
+    if (compareFindings(findings[i - 1]!, findings[i]!) > 0) return [...findings].sort(compareFindings);
+  }
+  return findings;
+}
+
 function zeroCounts(): Record<Severity, bigint> {
   return { critical: 0n, high: 0n, medium: 0n, low: 0n, info: 0n };
 }
@@ -134,7 +145,7 @@ export function buildEvidenceDocument(evidence: Evidence, allow: readonly AllowE
         const prev = e.metrics[m];
         e.metrics[m] = prev === undefined ? v : Math.max(prev, v);
       }
-      for (const f of [...r.findings].sort(compareFindings)) {
+      for (const f of inOrder(r.findings)) {
         for (const x of expiredEntries) if (allowMatches(x.entry, f)) x.matched++;
         const entry = live.find((a) => allowMatches(a, f));
         const reason = entry ? entry.reason : f.suppressed ? `suppressed in the report: ${f.suppressed.reason}` : undefined;

@@ -288,6 +288,14 @@ describe('evidence document', () => {
     expect(entries.model_card?.present).toBe(true);
   });
 
+  it('orders findings deterministically even when a report is out of order', () => {
+    const fs = [finding('BW-PKL-001', 'critical', 'a'), finding('BW-PKL-002', 'high', 'b'), finding('BW-PKL-001', 'critical', 'c')];
+    const a = evaluatePolicy(loadPolicy('version: 1\n', 'p'), { reports: [scanWith(...fs)] }, { today: TODAY });
+    const b = evaluatePolicy(loadPolicy('version: 1\n', 'p'), { reports: [scanWith(...[...fs].reverse())] }, { today: TODAY });
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(a.reasons.map((r) => r.uri)).toEqual(['a', 'c', 'b']);
+  });
+
   it('is deterministic regardless of report order', () => {
     const rs = cleanReports();
     const a = evaluatePolicy(loadPolicy('version: 1\n', 'p'), { reports: rs }, { today: TODAY });
