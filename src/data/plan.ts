@@ -47,11 +47,18 @@ export type ScanMetric =
   /** Continuous quantile (approximate on DuckDB, exact on PostgreSQL; see the dialect). */
   | { readonly kind: 'quantile'; readonly column: string; readonly q: number }
   | { readonly kind: 'minLength' | 'maxLength'; readonly column: string }
-  | { readonly kind: 'countIf'; readonly predicate: Predicate };
+  | { readonly kind: 'countIf'; readonly predicate: Predicate }
+  /** Several quantiles in one aggregate (one sketch per column): read with {@link ScanResults.list}. */
+  | { readonly kind: 'quantiles'; readonly column: string; readonly qs: readonly number[] }
+  /**
+   * Equal-width histogram of `n` bins from `lo` with `width` (the last bin closed), where the dialect
+   * has a one-pass histogram aggregate: read with {@link ScanResults.list}.
+   */
+  | { readonly kind: 'histogram'; readonly column: string; readonly lo: number; readonly width: number; readonly n: number };
 
 /** A bounded query that is not a plain aggregate. */
 export type GroupQuery =
-  /** The `limit` most frequent non-null values (as text) with their counts. */
+  /** The `limit` most frequent non-null values (as text) with their counts, and the number of distinct values. */
   | { readonly kind: 'topValues'; readonly column: string; readonly limit: number }
   /** Groups of `columns` seen more than once: `groups` and the `rows` in them. */
   | { readonly kind: 'duplicateKeys'; readonly columns: readonly string[] }
@@ -176,6 +183,14 @@ function compileMetric(m: ScanMetric, d: Dialect, params: ParamList): string {
       return `max(${d.length(d.toText(col(d, m.column)))})`;
     case 'countIf':
       return `count(*) FILTER (WHERE ${compilePredicate(m.predicate, d, params)})`;
+    case 'quantiles':
+      return d.quantiles(d.toDouble(col(d, m.column)), m.qs);
+    case 'histogram': {
+      if (!d.histogram) throw new Error(`the ${d.name} dialect has no histogram aggregate`);
+      const x = d.toDouble(col(d, m.column));
+      const bin = `least(floor((${x} - ${d.toDouble(params.add(m.lo))}) / ${d.toDouble(params.add(m.width))}), ${numberLiteral(Math.trunc(m.n) - 1)})`;
+      return d.histogram(`CAST(${bin} AS INTEGER)`);
+    }
     default: {
       const never: never = m;
       return never;
@@ -203,8 +218,9 @@ export function compileGroupQuery(q: GroupQuery, d: Dialect, relation: Relation)
   switch (q.kind) {
     case 'topValues': {
       const v = d.toText(col(d, q.column));
+      // `groups` (every row) is the exact distinct count, free with the group-by.
       return {
-        sql: `SELECT ${v} AS v, count(*) AS n FROM ${relation.sql} AS t WHERE ${col(d, q.column)} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT ${numberLiteral(Math.trunc(q.limit))}`,
+        sql: `SELECT v, n, count(*) OVER () AS groups FROM (SELECT ${v} AS v, count(*) AS n FROM ${relation.sql} AS t WHERE ${col(d, q.column)} IS NOT NULL GROUP BY 1) AS g ORDER BY n DESC, v LIMIT ${numberLiteral(Math.trunc(q.limit))}`,
         params: params.values,
       };
     }
@@ -257,17 +273,38 @@ export function toNumber(value: unknown): number | null {
 /** Results of a fused scan, by metric. */
 export interface ScanResults {
   get(metric: ScanMetric): number | null;
+  /** A list-valued metric (quantiles in order; histogram counts per bin index 0..n-1). */
+  list(metric: ScanMetric): (number | null)[];
+}
+
+/** Reads an engine list (pg array, DuckDB LIST value) or DuckDB MAP value (histogram) into numbers. */
+function toList(metric: ScanMetric, value: unknown): (number | null)[] {
+  if (value === null || value === undefined) return metric.kind === 'histogram' ? Array.from({ length: metric.n }, () => 0) : [];
+  const items: unknown = Array.isArray(value) ? value : typeof value === 'object' && 'items' in value ? (value).items : typeof value === 'object' && 'entries' in value ? (value).entries : [];
+  const arr = Array.isArray(items) ? (items as unknown[]) : [];
+  if (metric.kind === 'histogram') {
+    const counts = Array.from({ length: metric.n }, () => 0);
+    for (const e of arr) {
+      const { key, value: n } = e as { key: unknown; value: unknown };
+      const i = toNumber(key);
+      if (i !== null && i >= 0 && i < metric.n) counts[i] = (counts[i] ?? 0) + (toNumber(n) ?? 0);
+    }
+    return counts;
+  }
+  return arr.map((v) => toNumber(v));
 }
 
 /** Reads a fused scan's single result row into a lookup by metric. */
 export function readScanRow(scan: CompiledScan, row: Record<string, unknown>): ScanResults {
-  const byKey = new Map<string, number | null>();
-  scan.metrics.forEach((m, i) => byKey.set(metricKey(m), toNumber(row[scan.aliases[i] ?? ''])));
+  const byKey = new Map<string, unknown>();
+  scan.metrics.forEach((m, i) => byKey.set(metricKey(m), row[scan.aliases[i] ?? '']));
+  const raw = (metric: ScanMetric): unknown => {
+    const key = metricKey(metric);
+    if (!byKey.has(key)) throw new Error(`metric not in the plan: ${key}`);
+    return byKey.get(key);
+  };
   return {
-    get(metric) {
-      const key = metricKey(metric);
-      if (!byKey.has(key)) throw new Error(`metric not in the plan: ${key}`);
-      return byKey.get(key) ?? null;
-    },
+    get: (metric) => toNumber(raw(metric)),
+    list: (metric) => toList(metric, raw(metric)),
   };
 }

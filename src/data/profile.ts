@@ -34,8 +34,11 @@ export interface ColumnProfile {
   kind: ColumnKind;
   nulls: number;
   nullFraction: number;
-  /** Exact distinct non-null values. */
+  /** Distinct non-null values: exact unless `distinctApprox` (a HyperLogLog estimate for high cardinalities on DuckDB). */
   distinct: number;
+  distinctApprox: boolean;
+  /** Every row has a value and no value repeats (checked exactly). */
+  unique?: boolean;
   min?: number;
   max?: number;
   mean?: number;
@@ -83,10 +86,13 @@ export async function profileSession(session: DataSession, options: Omit<Profile
     }
   })();
   for (const c of session.columns) {
-    metrics.push({ kind: 'nonNull', column: c.name }, { kind: 'distinct', column: c.name, approx: false });
+    // Distinct counts: a HyperLogLog sketch where the engine has one (exact count(DISTINCT) over every
+    // column is the most expensive aggregate of a profile); made exact below by the top-values group-by
+    // for modest cardinalities and by a duplicate-key query for near-unique columns.
+    metrics.push({ kind: 'nonNull', column: c.name }, { kind: 'distinct', column: c.name, approx: true });
     if (isNumericKind(c.kind)) {
       metrics.push({ kind: 'min', column: c.name }, { kind: 'max', column: c.name }, { kind: 'mean', column: c.name }, { kind: 'std', column: c.name });
-      for (const q of PROFILE_QUANTILES) metrics.push({ kind: 'quantile', column: c.name, q });
+      metrics.push({ kind: 'quantiles', column: c.name, qs: PROFILE_QUANTILES });
     } else if (c.kind === 'text') {
       metrics.push({ kind: 'minLength', column: c.name }, { kind: 'maxLength', column: c.name });
       metrics.push({ kind: 'countIf', predicate: { op: 'notParseable', column: c.name, as: 'number' } });
@@ -105,7 +111,8 @@ export async function profileSession(session: DataSession, options: Omit<Profile
       kind: c.kind,
       nulls: rows - nonNull,
       nullFraction: rows > 0 ? (rows - nonNull) / rows : 0,
-      distinct: r.get({ kind: 'distinct', column: c.name, approx: false }) ?? 0,
+      distinct: r.get({ kind: 'distinct', column: c.name, approx: true }) ?? 0,
+      distinctApprox: session.dialect.name === 'duckdb',
     };
     if (isNumericKind(c.kind)) {
       const set = (k: 'min' | 'max' | 'mean' | 'std'): void => {
@@ -116,8 +123,9 @@ export async function profileSession(session: DataSession, options: Omit<Profile
       set('max');
       set('mean');
       set('std');
-      p.quantiles = PROFILE_QUANTILES.flatMap((q) => {
-        const v = round(r.get({ kind: 'quantile', column: c.name, q }));
+      const qs = r.list({ kind: 'quantiles', column: c.name, qs: PROFILE_QUANTILES });
+      p.quantiles = PROFILE_QUANTILES.flatMap((q, i) => {
+        const v = round(qs[i] ?? null);
         return v === undefined ? [] : [{ q, value: v }];
       });
     } else if (c.kind === 'text') {
@@ -135,28 +143,53 @@ export async function profileSession(session: DataSession, options: Omit<Profile
   const histCols = columns.filter((c) => isNumericKind(c.kind) && c.min !== undefined && c.max !== undefined);
   if (histCols.length > 0 && bins > 0) {
     const binMetrics = new Map<string, { edges: number[]; metrics: ScanMetric[] }>();
+    const oneAggregate = session.dialect.histogram !== undefined;
     for (const c of histCols) {
       const lo = c.min ?? 0;
       const hi = c.max ?? 0;
       const n = lo === hi ? 1 : c.kind === 'integer' ? Math.min(bins, hi - lo + 1) : bins;
       const width = lo === hi ? 1 : (hi - lo) / n;
       const edges = Array.from({ length: n + 1 }, (_, i) => (i === n ? hi : lo + i * width));
-      const ms = edges.slice(0, -1).map((e, i): ScanMetric => ({ kind: 'countIf', predicate: { op: 'within', column: c.name, lo: e, hi: edges[i + 1] ?? hi, closed: i === n - 1 } }));
+      // One histogram aggregate per column where the engine has it (DuckDB), else one filtered count per bin.
+      const ms = oneAggregate
+        ? [{ kind: 'histogram', column: c.name, lo, width, n } satisfies ScanMetric]
+        : edges.slice(0, -1).map((e, i): ScanMetric => ({ kind: 'countIf', predicate: { op: 'within', column: c.name, lo: e, hi: edges[i + 1] ?? hi, closed: i === n - 1 } }));
       binMetrics.set(c.name, { edges, metrics: ms });
     }
     const hscan = compileScan([...binMetrics.values()].flatMap((b) => b.metrics), session.dialect, session.relation);
     const hr = readScanRow(hscan, (await session.query(hscan.sql, hscan.params))[0] ?? {});
     for (const c of histCols) {
       const b = binMetrics.get(c.name);
-      if (b) c.histogram = { edges: b.edges.map((e) => Number(e.toPrecision(12))), counts: b.metrics.map((m) => hr.get(m) ?? 0) };
+      if (!b) continue;
+      const counts = oneAggregate ? hr.list(b.metrics[0] as ScanMetric).map((x) => x ?? 0) : b.metrics.map((m) => hr.get(m) ?? 0);
+      c.histogram = { edges: b.edges.map((e) => Number(e.toPrecision(12))), counts };
     }
   }
 
   for (const c of columns) {
-    if (c.distinct === 0 || c.distinct > topMax) continue;
-    const q = compileGroupQuery({ kind: 'topValues', column: c.name, limit: topN }, session.dialect, session.relation);
-    const top = await session.query(q.sql, q.params);
-    c.top = top.map((t) => ({ value: String(t.v), count: toNumber(t.n) ?? 0 }));
+    const nonNull = rows - c.nulls;
+    if (nonNull === 0) {
+      c.distinct = 0;
+      c.distinctApprox = false;
+      continue;
+    }
+    // The sketch may be off by a few percent either way, hence the slack on both tests.
+    if (c.distinct <= topMax * 1.2) {
+      const q = compileGroupQuery({ kind: 'topValues', column: c.name, limit: topN }, session.dialect, session.relation);
+      const top = await session.query(q.sql, q.params);
+      c.top = top.map((t) => ({ value: String(t.v), count: toNumber(t.n) ?? 0 }));
+      c.distinct = toNumber(top[0]?.groups) ?? 0;
+      c.distinctApprox = false;
+      if (c.distinct > topMax) delete c.top;
+    } else if (c.distinctApprox && c.distinct >= nonNull * 0.9) {
+      const q = compileGroupQuery({ kind: 'duplicateKeys', columns: [c.name] }, session.dialect, session.relation);
+      const dup = (await session.query(q.sql, q.params))[0] ?? {};
+      if ((toNumber(dup.groups) ?? 0) === 0) {
+        c.distinct = nonNull;
+        c.distinctApprox = false;
+      }
+    }
+    c.unique = !c.distinctApprox && c.distinct === nonNull && nonNull === rows;
   }
   return { rows, columns };
 }

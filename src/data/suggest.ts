@@ -50,10 +50,10 @@ function suggestColumn(c: ColumnProfile, rows: number, o: SuggestOptions, out: E
     out.push({ type: 'not_null', column: c.name, mostly, note: `${c.name}: ${(c.nullFraction * 100).toFixed(2)}% nulls observed; allow a little more` });
   }
   if (nonNull === 0) return;
-  if (c.distinct === nonNull && nonNull === rows && rows > 1) {
+  if (c.unique === true && rows > 1) {
     out.push({ type: 'unique', columns: [c.name], note: `${c.name}: every one of ${rows} values is distinct (a key?)` });
   }
-  const categorical = c.top !== undefined && c.distinct <= o.categoricalMaxDistinct && c.distinct / nonNull <= o.categoricalMaxRatio && c.top.length === c.distinct;
+  const categorical = c.top !== undefined && !c.distinctApprox && c.distinct <= o.categoricalMaxDistinct && c.distinct / nonNull <= o.categoricalMaxRatio && c.top.length === c.distinct;
   if (categorical && c.top) {
     const values = c.top.map((t) => (isNumericKind(c.kind) ? Number(t.value) : t.value)).sort((a, b) => String(a).localeCompare(String(b)));
     out.push({ type: 'in_set', column: c.name, values, note: `${c.name}: categorical, ${c.distinct} distinct values in ${nonNull} non-null rows` });

@@ -68,13 +68,24 @@ describe('metric plan compiler', () => {
 
   it('compiles bounded group-by and sample queries', () => {
     const top = compileGroupQuery({ kind: 'topValues', column: 'c', limit: 10 }, DUCKDB_DIALECT, duck);
-    expect(top.sql).toMatch(/GROUP BY 1 ORDER BY n DESC, v LIMIT 10$/);
+    expect(top.sql).toMatch(/GROUP BY 1\) AS g ORDER BY n DESC, v LIMIT 10$/);
+    expect(top.sql).toContain('count(*) OVER () AS groups');
     const cand = compileGroupQuery({ kind: 'candidates', column: 'c', pattern: '@', caseInsensitive: false, limit: 100 }, postgresDialect(), pgRel);
     expect(cand.sql).toContain('LIMIT 101');
     expect(cand.params).toEqual(['@']);
     const dup = compileGroupQuery({ kind: 'duplicateKeys', columns: ['a', 'b'] }, DUCKDB_DIALECT, duck);
     expect(dup.sql).toContain('GROUP BY "a", "b" HAVING count(*) > 1');
     expect(() => compileScan([{ kind: 'quantile', column: 'x', q: Number.NaN }], DUCKDB_DIALECT, duck)).toThrow(/finite/);
+  });
+
+  it('compiles list-valued quantiles and a one-pass histogram where the dialect has one', () => {
+    const q = compileScan([{ kind: 'quantiles', column: 'x', qs: [0.25, 0.75] }], postgresDialect(), pgRel);
+    expect(q.sql).toContain('percentile_cont(ARRAY[0.25, 0.75]::double precision[]) WITHIN GROUP (ORDER BY CAST("x" AS DOUBLE PRECISION))');
+    const h = compileScan([{ kind: 'histogram', column: 'x', lo: 0, width: 2.5, n: 4 }], DUCKDB_DIALECT, duck);
+    expect(h.sql).toContain('histogram(CAST(least(floor((CAST("x" AS DOUBLE) - CAST($2 AS DOUBLE)) / CAST($3 AS DOUBLE)), 3) AS INTEGER))');
+    expect(() => compileScan([{ kind: 'histogram', column: 'x', lo: 0, width: 1, n: 2 }], postgresDialect(), pgRel)).toThrow(/no histogram/);
+    const r = readScanRow(h, { m0: { entries: [{ key: 0, value: 3n }, { key: 3, value: 1n }] } });
+    expect(r.list({ kind: 'histogram', column: 'x', lo: 0, width: 2.5, n: 4 })).toEqual([3, 0, 0, 1]);
   });
 
   it('reads a result row back by metric, whatever the key order', () => {
