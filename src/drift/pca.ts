@@ -58,18 +58,21 @@ export function symmetricEigen(matrix: readonly number[][]): { values: number[];
   return { values: order.map((i) => a[i]![i]!), vectors: order.map((i) => v.map((row) => row[i]!)) };
 }
 
-/** Reconstruction error of one standardised row. */
+/**
+ * Reconstruction error of one standardised row: the kept axes are orthonormal, so
+ * ‖z − CᵀCz‖² = ‖z‖² − Σ (c·z)² (no reconstruction vector to allocate per row).
+ */
 function rowError(z: Float64Array, components: readonly number[][]): number {
   const p = z.length;
-  const recon = new Float64Array(p);
+  let norm = 0;
+  for (let j = 0; j < p; j++) norm += z[j]! * z[j]!;
+  let kept = 0;
   for (const c of components) {
     let dot = 0;
     for (let j = 0; j < p; j++) dot += c[j]! * z[j]!;
-    for (let j = 0; j < p; j++) recon[j] = recon[j]! + dot * c[j]!;
+    kept += dot * dot;
   }
-  let s = 0;
-  for (let j = 0; j < p; j++) s += (z[j]! - recon[j]!) ** 2;
-  return Math.sqrt(s);
+  return Math.sqrt(Math.max(0, norm - kept));
 }
 
 /** Options of {@link fitPca}. */

@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BulwarkError } from '../errors.js';
 import { fitPca } from './pca.js';
-import { isNumericKind, type RawColumn, type RawDataset } from './read.js';
-import { sortedFinite, type BinnedSample } from './stats/index.js';
+import { isNumericKind, sortedValues, type RawColumn, type RawDataset } from './read.js';
+import type { BinnedSample } from './stats/index.js';
 import { COLUMN_KINDS, type ColumnProfile, type DriftProfile, type NumericProfile } from './types.js';
 
 /** Fine bins per continuous column (Wasserstein from bins). */
@@ -131,7 +131,7 @@ export function fineEdgesFor(min: number, max: number, bins: number): number[] {
 }
 
 function numericProfile(values: Float64Array, sample: Uint32Array, settings: ProfileSettings): NumericProfile {
-  const sorted = sortedFinite(values);
+  const sorted = sortedValues(values);
   const n = sorted.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;

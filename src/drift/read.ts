@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { datasetReaderSql, detectDatasetFormat, openDuckDb, quoteIdent, type DuckDbSession } from '../data/duckdb.js';
 import { BulwarkError, isBulwarkError } from '../errors.js';
+import { sortedFinite } from './stats/index.js';
 import type { ColumnKind } from './types.js';
 
 /** Integer columns with at most this many distinct values are categorical, not continuous. */
@@ -72,6 +73,18 @@ export function inferKind(sqlType: string, distinct: number, meanLength: number)
     return meanLength >= TEXT_MIN_MEAN_LENGTH ? 'text' : 'high-cardinality';
   }
   return undefined;
+}
+
+const SORTED = new WeakMap<Float64Array, Float64Array>();
+
+/** The column's finite values, sorted; computed once per array (the profile and KS both need it). */
+export function sortedValues(values: Float64Array): Float64Array {
+  let sorted = SORTED.get(values);
+  if (sorted === undefined) {
+    sorted = sortedFinite(values);
+    SORTED.set(values, sorted);
+  }
+  return sorted;
 }
 
 /** True for kinds held as numbers. */

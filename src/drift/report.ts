@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import { applyCorrection, compareColumn, DEFAULT_ALPHA, hasPValue } from './compare.js';
 import { pcaDrift } from './pca.js';
 import { countHighConfidence, looksLikeProfile, profileFromDataset, readProfile, type ProfileSettings } from './profile.js';
-import { isNumericKind, readDataset, type RawDataset } from './read.js';
+import { isNumericKind, readDataset, sortedValues, type RawDataset } from './read.js';
 import { sortedFinite, twoProportionZ } from './stats/index.js';
 import { DRIFT_RULES } from './rules.js';
 import type { ColumnDriftResult, ColumnKind, Correction, DriftDetails, DriftMethod, DriftProfile } from './types.js';
@@ -140,7 +140,7 @@ export async function driftReport(options: DriftReportOptions): Promise<DriftRep
     results.push(
       compareColumn({
         reference: refCol,
-        referenceSorted: raw?.values && isNumericKind(refCol.kind) ? sortedFinite(raw.values) : undefined,
+        referenceSorted: raw?.values && isNumericKind(refCol.kind) ? sortedValues(raw.values) : undefined,
         current: curCol,
         role,
         method: options.methods?.[refCol.name],

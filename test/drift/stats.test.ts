@@ -7,6 +7,7 @@ import {
   kolmogorovSf,
   ksTwoSample,
   normalSf,
+  radixSortFloat64,
   sortedFinite,
   wassersteinSorted,
 } from '../../src/drift/stats/index.js';
@@ -80,5 +81,21 @@ describe('drift statistics agree with SciPy ' + golden.scipy, () => {
   it('wasserstein_distance and jensenshannon (natural log)', () => {
     for (const c of golden.wasserstein) close(wassersteinSorted(sortedFinite(c.a), sortedFinite(c.b)), c.distance, 1e-9);
     for (const c of golden.jensenshannon) close(jensenShannon(c.p, c.q), c.distance, 1e-9, 1e-12);
+  });
+});
+
+describe('radix sort', () => {
+  it('sorts like TypedArray#sort (negatives, zeros, infinities, ties, subnormals)', () => {
+    let seed = 3;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const values = Float64Array.from({ length: 20_000 }, (_, i) => {
+      if (i % 997 === 0) return [Infinity, -Infinity, 0, -0, 5e-324, -5e-324][i % 6]!;
+      if (i % 3 === 0) return Math.round(rand() * 10) - 5;
+      return (rand() - 0.5) * 10 ** Math.floor(rand() * 20 - 10);
+    });
+    const expected = Float64Array.from(values).sort();
+    const got = radixSortFloat64(values);
+    expect(Array.from(got).map(String)).toEqual(Array.from(expected).map(String));
+    expect(sortedFinite(Float64Array.from([3, Number.NaN, 1]))).toEqual(Float64Array.from([1, 3]));
   });
 });

@@ -28,6 +28,71 @@ export interface KsResult {
   mode: 'exact' | 'asymp';
 }
 
+/** Below this many values the engine's sort is as fast as the radix sort. */
+const RADIX_MIN = 4096;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * LSD radix sort of NaN-free doubles on their IEEE-754 bits (4 passes of 16 bits over the 64-bit key
+ * made order-preserving: sign bit flipped for positives, all bits flipped for negatives). O(n), and
+ * several times faster than TypedArray#sort on the million-value columns drift reads.
+ */
+export function radixSortFloat64(values: Float64Array): Float64Array {
+  const n = values.length;
+  if (n < RADIX_MIN || !LITTLE_ENDIAN) return Float64Array.from(values).sort();
+  const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  let hi = new Uint32Array(n);
+  let lo = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = words[2 * i + 1]!;
+    const l = words[2 * i]!;
+    if (h & 0x80000000) {
+      hi[i] = ~h >>> 0;
+      lo[i] = ~l >>> 0;
+    } else {
+      hi[i] = (h | 0x80000000) >>> 0;
+      lo[i] = l;
+    }
+  }
+  let hi2 = new Uint32Array(n);
+  let lo2 = new Uint32Array(n);
+  const count = new Uint32Array(65536);
+  for (let pass = 0; pass < 4; pass++) {
+    const useHi = pass >= 2;
+    const shift = (pass & 1) * 16;
+    count.fill(0);
+    const key = useHi ? hi : lo;
+    for (let i = 0; i < n; i++) count[(key[i]! >>> shift) & 0xffff]!++;
+    if (count[(key[0]! >>> shift) & 0xffff] === n) continue; // every key has this digit: nothing to move
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = count[d]!;
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const pos = count[(key[i]! >>> shift) & 0xffff]!++;
+      hi2[pos] = hi[i]!;
+      lo2[pos] = lo[i]!;
+    }
+    [hi, hi2] = [hi2, hi];
+    [lo, lo2] = [lo2, lo];
+  }
+  const out = new Float64Array(n);
+  const ow = new Uint32Array(out.buffer);
+  for (let i = 0; i < n; i++) {
+    const h = hi[i]!;
+    if (h & 0x80000000) {
+      ow[2 * i + 1] = h & 0x7fffffff;
+      ow[2 * i] = lo[i]!;
+    } else {
+      ow[2 * i + 1] = ~h >>> 0;
+      ow[2 * i] = ~lo[i]! >>> 0;
+    }
+  }
+  return out;
+}
+
 /** Sorts a copy and drops NaNs. */
 export function sortedFinite(values: ArrayLike<number>): Float64Array {
   let n = 0;
@@ -36,7 +101,7 @@ export function sortedFinite(values: ArrayLike<number>): Float64Array {
     const v = values[i]!;
     if (!Number.isNaN(v)) out[n++] = v;
   }
-  return out.subarray(0, n).sort();
+  return radixSortFloat64(out.subarray(0, n));
 }
 
 /** sup |F1 − F2| of two sorted samples (ties advance both ECDFs together, as SciPy's searchsorted 'right'). */
@@ -95,11 +160,14 @@ export function smirnovSf(n: number, x: number): number {
   if (x >= 1) return 0;
   const last = Math.floor(n * (1 - x) + 1e-12);
   let sum = 0;
+  // log C(n, j) by the recurrence C(n, j+1) = C(n, j)·(n−j)/(j+1), re-anchored on log-gamma every
+  // 1024 terms so rounding cannot accumulate.
+  let logC = 0;
   for (let j = 0; j <= last; j++) {
+    if (j % 1024 === 0) logC = logBinomial(n, j);
     const base = 1 - x - j / n;
-    if (base <= 0) continue;
-    const lt = logBinomial(n, j) + (n - j) * Math.log(base) + (j - 1) * Math.log(x + j / n);
-    sum += Math.exp(lt);
+    if (base > 0) sum += Math.exp(logC + (n - j) * Math.log(base) + (j - 1) * Math.log(x + j / n));
+    logC += Math.log((n - j) / (j + 1));
   }
   return Math.min(1, Math.max(0, x * sum));
 }
