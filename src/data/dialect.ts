@@ -45,8 +45,9 @@ export function numberLiteral(n: number): string {
 }
 
 /**
- * Embedded DuckDB. Quantiles use `approx_quantile` (a t-digest, one pass, bounded memory) because
- * an exact `quantile_cont` sorts every value of the column.
+ * Embedded DuckDB. A single quantile (an expectation) uses `approx_quantile` (a t-digest, one pass,
+ * bounded memory); the profile's quantile lists are exact (`quantile_cont`) so that they are
+ * deterministic.
  */
 export const DUCKDB_DIALECT: Dialect = {
   name: 'duckdb',
@@ -56,9 +57,11 @@ export const DUCKDB_DIALECT: Dialect = {
   length: (e) => `length(${e})`,
   regexMatch: (e, p, ci) => (ci ? `regexp_matches(${e}, ${p}, 'i')` : `regexp_matches(${e}, ${p})`),
   quantile: (e, q) => `approx_quantile(${e}, ${numberLiteral(q)})`,
-  quantiles: (e, qs) => `approx_quantile(${e}, [${qs.map(numberLiteral).join(', ')}])`,
+  // Exact: approx_quantile's t-digest merges per-thread sketches in a run-dependent order, so its
+  // answer changes between runs, and reports must be deterministic.
+  quantiles: (e, qs) => `quantile_cont(${e}, [${qs.map(numberLiteral).join(', ')}])`,
   histogram: (b) => `histogram(${b})`,
-  approxQuantiles: true,
+  approxQuantiles: false,
   distinctCount: (e, approx) => (approx ? `approx_count_distinct(${e})` : `count(DISTINCT ${e})`),
   stddev: (e) => `stddev_samp(${e})`,
   notParseable: (e, as) => {

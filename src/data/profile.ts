@@ -43,12 +43,12 @@ export interface ColumnProfile {
   max?: number;
   mean?: number;
   std?: number;
-  /** Approximate (t-digest) on DuckDB, exact on PostgreSQL: see `DatasetProfile.approxQuantiles`. */
+  /** Exact continuous quantiles (`quantile_cont` / `percentile_cont`). */
   quantiles?: { q: number; value: number }[];
   minLength?: number;
   maxLength?: number;
-  /** Text columns: fraction of non-null values that parse as a number / ISO date / JSON. */
-  parseable?: { number: number; date: number; json?: number };
+  /** Text columns: share of the first {@link PARSE_SAMPLE_ROWS} non-null values that parse as a number / ISO date / JSON. */
+  parseable?: { number: number; date: number; json: number; sampled: number };
   /** Most frequent values (text form), absent when the column has too many distinct values. */
   top?: { value: string; count: number }[];
   histogram?: { edges: number[]; counts: number[] };
@@ -77,14 +77,6 @@ export async function profileSession(session: DataSession, options: Omit<Profile
   const topMax = options.topValuesMaxDistinct ?? DEFAULT_PROFILE_OPTIONS.topValuesMaxDistinct;
   const rowsM: ScanMetric = { kind: 'rowCount' };
   const metrics: ScanMetric[] = [rowsM];
-  const jsonOk = (() => {
-    try {
-      session.dialect.notParseable('x', 'json');
-      return true;
-    } catch {
-      return false;
-    }
-  })();
   for (const c of session.columns) {
     // Distinct counts: a HyperLogLog sketch where the engine has one (exact count(DISTINCT) over every
     // column is the most expensive aggregate of a profile); made exact below by the top-values group-by
@@ -95,9 +87,6 @@ export async function profileSession(session: DataSession, options: Omit<Profile
       metrics.push({ kind: 'quantiles', column: c.name, qs: PROFILE_QUANTILES });
     } else if (c.kind === 'text') {
       metrics.push({ kind: 'minLength', column: c.name }, { kind: 'maxLength', column: c.name });
-      metrics.push({ kind: 'countIf', predicate: { op: 'notParseable', column: c.name, as: 'number' } });
-      metrics.push({ kind: 'countIf', predicate: { op: 'notParseable', column: c.name, as: 'date' } });
-      if (jsonOk) metrics.push({ kind: 'countIf', predicate: { op: 'notParseable', column: c.name, as: 'json' } });
     }
   }
   const scan = compileScan(metrics, session.dialect, session.relation);
@@ -133,8 +122,6 @@ export async function profileSession(session: DataSession, options: Omit<Profile
       const maxL = r.get({ kind: 'maxLength', column: c.name });
       if (minL !== null) p.minLength = minL;
       if (maxL !== null) p.maxLength = maxL;
-      const ok = (as: 'number' | 'date' | 'json'): number => (nonNull > 0 ? 1 - (r.get({ kind: 'countIf', predicate: { op: 'notParseable', column: c.name, as } }) ?? 0) / nonNull : 0);
-      p.parseable = { number: ok('number'), date: ok('date'), ...(jsonOk ? { json: ok('json') } : {}) };
     }
     return p;
   });
@@ -191,7 +178,48 @@ export async function profileSession(session: DataSession, options: Omit<Profile
     }
     c.unique = !c.distinctApprox && c.distinct === nonNull && nonNull === rows;
   }
+  // Parseability of text columns from a bounded prefix of the rows (checked in JS): it only guides
+  // suggestions, and a suggested `parseable` expectation is then checked over every row by validate.
+  const textCols = columns.filter((c) => c.kind === 'text' && c.nulls < rows);
+  if (textCols.length > 0) {
+    const d = session.dialect;
+    const sample = await session.query(
+      `SELECT ${textCols.map((c, i) => `${d.toText(d.quote(c.name))} AS ${d.quote(`s${i}`)}`).join(', ')} FROM ${session.relation.sql} AS t LIMIT ${Math.trunc(PARSE_SAMPLE_ROWS)}`,
+      session.relation.params,
+    );
+    textCols.forEach((c, i) => {
+      const values = sample.map((row) => row[`s${i}`]).filter((v): v is string => typeof v === 'string');
+      const share = (test: (v: string) => boolean): number => (values.length === 0 ? 0 : values.filter(test).length / values.length);
+      c.parseable = { number: share(parsesAsNumber), date: share(parsesAsIsoDate), json: share(parsesAsJson), sampled: values.length };
+    });
+  }
   return { rows, columns };
+}
+
+/** Rows read for the parseability shares of text columns. */
+export const PARSE_SAMPLE_ROWS = 10_000;
+
+/** The same forms the SQL checks accept (dialect.ts): a decimal or scientific number. */
+function parsesAsNumber(v: string): boolean {
+  return /^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$/.test(v);
+}
+
+/** ISO 8601 calendar date, YYYY-MM-DD, that exists. */
+function parsesAsIsoDate(v: string): boolean {
+  const m = /^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})\s*$/.exec(v);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+function parsesAsJson(v: string): boolean {
+  try {
+    JSON.parse(v);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Profiles a dataset file (or another source). Unreadable input throws a BulwarkError naming it. */

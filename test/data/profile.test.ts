@@ -13,7 +13,7 @@ afterAll(() => tmp.cleanup());
 describe('profileDataset', () => {
   it('profiles every column: type, nulls, distinct, statistics, quantiles, lengths, top values, histogram', async () => {
     const p = await profileDataset({ path: data('clean.parquet') });
-    expect(p).toMatchObject({ schemaVersion: 1, kind: 'data-profile', rows: 200, engine: 'duckdb', approxQuantiles: true });
+    expect(p).toMatchObject({ schemaVersion: 1, kind: 'data-profile', rows: 200, engine: 'duckdb', approxQuantiles: false });
     const byName = new Map(p.columns.map((c) => [c.name, c]));
     const id = byName.get('id');
     expect(id).toMatchObject({ kind: 'integer', nulls: 0, distinct: 200, min: 1, max: 200, mean: 100.5 });
