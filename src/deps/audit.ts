@@ -10,7 +10,7 @@ import { finaliseFindings } from '../report/fingerprint.js';
 import type { FindingDraft, Report, ReportError, RuleMeta, Severity, Subject } from '../report/types.js';
 import { VERSION } from '../version.js';
 import { readDependenciesDetailed } from './lockfiles/index.js';
-import { loadOsvDatabase, type OsvDatabase } from './osv/database.js';
+import { loadOsvDatabase, packageKey, type OsvDatabase } from './osv/database.js';
 import { matchDependency } from './osv/match.js';
 import { DEPS_RULES, UNPINNED_REQUIREMENT, UNRESOLVABLE_REFERENCE, vulnerabilityRuleMeta } from './rules.js';
 import type { DependencyFact, LockfileFacts } from './types.js';
@@ -167,8 +167,9 @@ async function sha256File(path: string): Promise<string> {
  */
 export async function auditDependencies(options: AuditDependenciesOptions): Promise<Report> {
   const { signal } = options;
-  const db = await loadOsvDatabase({ dir: options.osvDb, ...(signal !== undefined ? { signal } : {}) });
   const read = await readDependenciesDetailed(options.path, signal);
+  const wanted = new Set(read.lockfiles.flatMap((l) => l.dependencies.map((d) => packageKey(d.ecosystem, d.name))));
+  const db = await loadOsvDatabase({ dir: options.osvDb, only: wanted, ...(signal !== undefined ? { signal } : {}) });
   const errors: ReportError[] = read.failures.map((f) => ({ uri: f.file, code: f.error.code, message: f.error.message }));
   const files = new Set<string>();
   for (const lf of read.lockfiles) {

@@ -1,8 +1,10 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as pep440 from '@renovatebot/pep440';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  compareVersions,
   cvss3BaseScore,
   cvss4Rating,
   importOsvExports,
@@ -118,11 +120,24 @@ describe('OSV range evaluation', () => {
 });
 
 function cmp(a: NonNullable<ReturnType<typeof parseVersion>>, b: NonNullable<ReturnType<typeof parseVersion>>): number {
-  const x = a.v.toString().split('.').map(Number);
-  const y = b.v.toString().split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
+  return pep440.compare(a.raw, b.raw);
 }
+
+describe('PEP 440 sort keys agree with @renovatebot/pep440 compare (property)', () => {
+  const part = fc.constantFrom('', 'a1', 'b2', 'rc1', '.post1', '.dev3', 'rc1.post2.dev1', '.post0.dev0', 'a0.dev2');
+  const version = fc.tuple(fc.constantFrom('', '1!'), fc.array(fc.nat(3), { minLength: 1, maxLength: 4 }), part).map(([e, r, p]) => `${e}${r.join('.')}${p}`);
+  it('orders every pair the same way', () => {
+    fc.assert(
+      fc.property(version, version, (a, b) => {
+        const pa = parseVersion(a, 'pep440');
+        const pb = parseVersion(b, 'pep440');
+        if (pa === undefined || pb === undefined) return false;
+        return Math.sign(compareVersions(pa, pb)) === Math.sign(pep440.compare(a, b));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe('database', () => {
   it('reads the extracted layout and the all.zip layout to the same index', async () => {
@@ -161,6 +176,12 @@ describe('database', () => {
     expect(db.errors).toEqual([expect.objectContaining({ uri: 'PyPI/BAD-3.json', code: 'PARSE_ERROR', message: expect.stringContaining('modified') as unknown })]);
     matchDependency(db, { ecosystem: 'PyPI', name: 'torch', normalizedName: 'torch', version: '2.5.1', source: { file: 'r.txt' }, direct: true });
     expect(db.errors).toHaveLength(1);
+  });
+
+  it('only: indexes just the wanted packages but counts every record', async () => {
+    const db = await loadOsvDatabase({ dir: JSON_DB, only: new Set(['PyPI\u0000torch', 'PyPI\u0000numpy']) });
+    expect([...db.index.keys()]).toEqual(['PyPI\u0000torch']);
+    expect(db).toMatchObject({ records: 9, withdrawn: 1 });
   });
 
   it('a missing directory is FILE_NOT_FOUND', async () => {

@@ -217,6 +217,12 @@ export interface LoadOsvDatabaseOptions {
    * in a fraction of the time, and no unvalidated field is ever used.
    */
   validateAll?: boolean;
+  /**
+   * Index only records naming one of these packages ({@link packageKey}); the others are read,
+   * counted and dropped at once. An audit that knows its dependencies passes them: the records it
+   * does not need then never reach the old generation of the heap, which halves loading time.
+   */
+  only?: ReadonlySet<string>;
   signal?: AbortSignal;
 }
 
@@ -261,17 +267,30 @@ export function validatedRecord(db: OsvDatabase, stored: StoredRecord): OsvRecor
 export async function loadOsvDatabase(options: LoadOsvDatabaseOptions | string): Promise<OsvDatabase> {
   const opts: LoadOsvDatabaseOptions = typeof options === 'string' ? { dir: options } : options;
   const byId = new Map<string, StoredRecord>();
-  const errors = await readDatabase(opts.dir, (r) => byId.set(r.id, r), opts.signal);
-  const db: OsvDatabase = { index: new Map(), records: byId.size, withdrawn: 0, errors };
+  const only = opts.only;
+  const seen = only === undefined ? undefined : new Set<string>();
+  const withdrawnIds = new Set<string>();
+  const errors = await readDatabase(
+    opts.dir,
+    (r) => {
+      const w = (r.raw as { withdrawn?: unknown }).withdrawn;
+      if (w !== undefined && w !== null) withdrawnIds.add(r.id);
+      else withdrawnIds.delete(r.id);
+      if (only === undefined || seen === undefined) {
+        byId.set(r.id, r);
+        return;
+      }
+      seen.add(r.id);
+      if (rawPackages(r.raw).some((p) => only.has(packageKey(p.ecosystem, p.name)))) byId.set(r.id, r);
+      else byId.delete(r.id); // a later copy of the same id no longer names a wanted package
+    },
+    opts.signal,
+  );
+  const db: OsvDatabase = { index: new Map(), records: seen?.size ?? byId.size, withdrawn: 0, errors };
   const index = db.index as Map<string, IndexedAffected[]>;
-  let withdrawn = 0;
   for (const stored of byId.values()) {
     if (opts.validateAll === true && validatedRecord(db, stored) === undefined) continue;
-    const raw = stored.raw as { withdrawn?: unknown };
-    if (raw.withdrawn !== undefined && raw.withdrawn !== null) {
-      withdrawn++;
-      continue;
-    }
+    if (withdrawnIds.has(stored.id)) continue;
     for (const { at, ecosystem, name } of rawPackages(stored.raw)) {
       const key = packageKey(ecosystem, name);
       const list = index.get(key);
@@ -279,7 +298,7 @@ export async function loadOsvDatabase(options: LoadOsvDatabaseOptions | string):
       else list.push({ stored, at });
     }
   }
-  return { ...db, withdrawn };
+  return { ...db, withdrawn: withdrawnIds.size };
 }
 
 /** Options of {@link importOsvExports}. */

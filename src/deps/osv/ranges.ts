@@ -9,8 +9,47 @@ import semver from 'semver';
 import type { Ecosystem } from '../types.js';
 import type { OsvAffected, OsvEvent } from './schema.js';
 
+/**
+ * PEP 440's sort key (the `_cmpkey` of the reference implementation, `packaging.version`): epoch,
+ * release without trailing zeros, then pre-release, post-release and dev-release, where a missing
+ * part sorts as the spec says (a dev-release of a final version before every pre-release; no
+ * pre-release after all of them; no post-release before any; no dev-release after any). Built
+ * once per version from @renovatebot/pep440's parse, so that comparing does not re-parse strings.
+ */
+export interface Pep440Key {
+  readonly epoch: number;
+  readonly release: readonly number[];
+  /** -Infinity, +Infinity, or letter rank (a 0, b 1, rc 2) * 2^32 + number. */
+  readonly pre: number;
+  readonly post: number;
+  readonly dev: number;
+}
+
+const PRE_RANK: Readonly<Record<string, number>> = { a: 0, b: 1, rc: 2 };
+
+function pep440Key(v: string): Pep440Key | undefined {
+  const p = pep440.parse(v);
+  if (p === null) return undefined;
+  const release = [...p.release];
+  while (release.length > 1 && release[release.length - 1] === 0) release.pop();
+  const pre = p.pre === null ? (p.post === null && p.dev !== null ? -Infinity : Infinity) : (PRE_RANK[String(p.pre[0])] ?? 0) * 2 ** 32 + Number(p.pre[1]);
+  return { epoch: p.epoch, release, pre, post: p.post === null ? -Infinity : Number(p.post[1]), dev: p.dev === null ? Infinity : Number(p.dev[1]) };
+}
+
+function comparePep440Keys(a: Pep440Key, b: Pep440Key): number {
+  if (a.epoch !== b.epoch) return a.epoch - b.epoch;
+  const n = Math.min(a.release.length, b.release.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a.release[i] ?? 0) - (b.release[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  if (a.release.length !== b.release.length) return a.release.length - b.release.length;
+  for (const k of ['pre', 'post', 'dev'] as const) if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
+  return 0;
+}
+
 /** A parsed, comparable version, or undefined when the string is not valid in its ordering. */
-export type ParsedVersion = { readonly raw: string } & ({ readonly kind: 'pep440'; readonly v: string } | { readonly kind: 'semver'; readonly v: semver.SemVer });
+export type ParsedVersion = { readonly raw: string } & ({ readonly kind: 'pep440'; readonly v: Pep440Key } | { readonly kind: 'semver'; readonly v: semver.SemVer });
 
 /** Which ordering a range uses: SEMVER ranges always SemVer, ECOSYSTEM ranges the package's ecosystem's. */
 export type Ordering = 'pep440' | 'semver';
@@ -49,8 +88,8 @@ export function parseVersion(raw: string, ordering: Ordering): ParsedVersion | u
   if (hit !== undefined) return hit ?? undefined;
   let out: ParsedVersion | null;
   if (ordering === 'pep440') {
-    const v = publicVersion(raw.trim());
-    out = pep440.valid(v) !== null ? { kind: 'pep440', raw, v } : null;
+    const key = pep440Key(publicVersion(raw.trim()));
+    out = key !== undefined ? { kind: 'pep440', raw, v: key } : null;
   } else {
     const v = semver.parse(raw.trim().replace(/^v/, ''));
     out = v !== null ? { kind: 'semver', raw, v } : null;
@@ -62,9 +101,40 @@ export function parseVersion(raw: string, ordering: Ordering): ParsedVersion | u
 
 /** Compares two parsed versions of the same ordering (negative, zero, positive). */
 export function compareVersions(a: ParsedVersion, b: ParsedVersion): number {
-  if (a.kind === 'pep440' && b.kind === 'pep440') return pep440.compare(a.v, b.v);
+  if (a.kind === 'pep440' && b.kind === 'pep440') return comparePep440Keys(a.v, b.v);
   if (a.kind === 'semver' && b.kind === 'semver') return semver.compare(a.v, b.v);
   throw new Error('compareVersions: mixed orderings');
+}
+
+type SortedEvents = readonly { readonly e: OsvEvent; readonly at: ParsedVersion | 'zero' }[];
+/** Parsed and sorted events per events array and ordering: the same record is matched against many dependencies. */
+const sortedCache = new WeakMap<readonly OsvEvent[], Map<Ordering, SortedEvents | null>>();
+
+function sortedEvents(events: readonly OsvEvent[], ordering: Ordering): SortedEvents | null {
+  let perOrdering = sortedCache.get(events);
+  const hit = perOrdering?.get(ordering);
+  if (hit !== undefined) return hit;
+  let parsed: { e: OsvEvent; at: ParsedVersion | 'zero' }[] | null = [];
+  for (const e of events) {
+    const raw = eventVersion(e);
+    if ('introduced' in e && raw === '0') {
+      parsed.push({ e, at: 'zero' });
+      continue;
+    }
+    const at = parseVersion(raw, ordering);
+    if (at === undefined) {
+      parsed = null;
+      break;
+    }
+    parsed.push({ e, at });
+  }
+  parsed?.sort((x, y) => (x.at === 'zero' ? (y.at === 'zero' ? 0 : -1) : y.at === 'zero' ? 1 : compareVersions(x.at, y.at)));
+  if (perOrdering === undefined) {
+    perOrdering = new Map();
+    sortedCache.set(events, perOrdering);
+  }
+  perOrdering.set(ordering, parsed);
+  return parsed;
 }
 
 function eventVersion(e: OsvEvent): string {
@@ -81,18 +151,8 @@ function eventVersion(e: OsvEvent): string {
  * parsed in the ordering (the range is then not trusted either way).
  */
 export function inRange(v: ParsedVersion, events: readonly OsvEvent[], ordering: Ordering): boolean | undefined {
-  const parsed: { e: OsvEvent; at: ParsedVersion | 'zero' }[] = [];
-  for (const e of events) {
-    const raw = eventVersion(e);
-    if ('introduced' in e && raw === '0') {
-      parsed.push({ e, at: 'zero' });
-      continue;
-    }
-    const at = parseVersion(raw, ordering);
-    if (at === undefined) return undefined;
-    parsed.push({ e, at });
-  }
-  parsed.sort((x, y) => (x.at === 'zero' ? (y.at === 'zero' ? 0 : -1) : y.at === 'zero' ? 1 : compareVersions(x.at, y.at)));
+  const parsed = sortedEvents(events, ordering);
+  if (parsed === null) return undefined;
   let affected = false;
   const limits: ParsedVersion[] = [];
   for (const { e, at } of parsed) {
