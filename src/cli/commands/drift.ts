@@ -93,29 +93,27 @@ async function guard(io: CliIo, setExit: (code: number) => void, work: () => Pro
 
 /** Registers `bulwark drift` (and `bulwark drift profile`); `setExit` receives the exit code. */
 export function driftCommand(io: CliIo, setExit: (code: number) => void): Command {
-  const profile = new Command('profile')
-    .description('Summarise reference data as a drift profile (bins, quantiles, frequencies, moments, a sample, a PCA model)')
-    .argument('<reference>', 'reference data: CSV, Parquet or JSON Lines')
-    .requiredOption('-o, --output <file>', 'profile file to write (JSON)')
-    .option('--columns <list>', 'comma-separated columns to profile (default: all)')
-    .option('--kind <col=kind>', `set a column kind (${COLUMN_KINDS.join(', ')}); repeatable`, collect)
-    .option('-q, --quiet', 'no summary on stderr')
-    .action(async (reference: string, flags: { output: string; columns?: string; kind?: string[]; quiet?: boolean }) => {
-      await guard(io, setExit, async () => {
-        const p = await buildReferenceProfile({
-          reference,
-          columns: flags.columns?.split(',').map((c) => c.trim()).filter(Boolean),
-          kinds: parseAssignments<ColumnKind>('--kind', flags.kind, COLUMN_KINDS),
-        });
-        await writeFileAtomic(flags.output, serialiseProfile(p));
-        if (!flags.quiet) io.stderr(`profiled ${p.columns.length} column(s) of ${p.source.rows} row(s); written to ${flags.output}\n`);
-        setExit(EXIT.PASS);
+  async function profileAction(reference: string, flags: DriftFlags): Promise<void> {
+    if (flags.output === undefined) throw new BulwarkError('USAGE', 'bulwark drift profile REFERENCE needs --output FILE');
+    const output = flags.output;
+    await guard(io, setExit, async () => {
+      const p = await buildReferenceProfile({
+        reference,
+        columns: flags.columns?.split(',').map((c) => c.trim()).filter(Boolean),
+        kinds: parseAssignments<ColumnKind>('--kind', flags.kind, COLUMN_KINDS),
       });
+      await writeFileAtomic(output, serialiseProfile(p));
+      if (!flags.quiet) io.stderr(`profiled ${p.columns.length} column(s) of ${p.source.rows} row(s); written to ${output}\n`);
+      setExit(EXIT.PASS);
     });
+  }
   return new Command('drift')
     .description('Compare current data with a reference (data or a saved profile): per-column tests, dataset verdict, multivariate and prediction drift.')
-    .argument('<reference>', 'reference data (CSV, Parquet, JSON Lines) or a profile from `bulwark drift profile`')
-    .argument('<current>', 'current data (CSV, Parquet, JSON Lines)')
+    // Why not a commander subcommand: the parent's own --output would swallow `drift profile -o FILE`
+    // unless the root program enabled positional options; `profile` is recognised as the first word.
+    .usage('[options] REFERENCE CURRENT\n       bulwark drift profile REFERENCE --output FILE [--columns a,b] [--kind col=kind]')
+    .argument('<reference>', 'reference data (CSV, Parquet, JSON Lines) or a profile from `bulwark drift profile` (a file named "profile": write ./profile)')
+    .argument('[current]', 'current data (CSV, Parquet, JSON Lines); with `profile`: the reference data to summarise')
     .option('--columns <list>', 'comma-separated columns to test (default: all)')
     .option('--prediction <col>', 'the model output column (score in [0, 1] or class): prediction drift and confidence anomalies')
     .option('--target <col>', 'the label column (label drift)')
@@ -128,10 +126,9 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('--fail-on-drift', 'exit 1 when any drift finding is reported')
     .option('-q, --quiet', 'no summary on stderr')
-    // Why: `drift profile -o FILE` must reach the subcommand, not this command's own --output.
-    .enablePositionalOptions()
-    .addCommand(profile.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }))
-    .action(async (reference: string, current: string, flags: DriftFlags) => {
+    .action(async (reference: string, current: string | undefined, flags: DriftFlags) => {
+      if (current === undefined) throw new BulwarkError('USAGE', 'bulwark drift needs REFERENCE and CURRENT (or: bulwark drift profile REFERENCE --output FILE)');
+      if (reference === 'profile') return profileAction(current, flags);
       await guard(io, setExit, async () => {
         const report = await driftReport({
           reference,

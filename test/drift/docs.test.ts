@@ -1,0 +1,48 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { driftCommand } from '../../src/cli/commands/drift.js';
+import { monitorCommand } from '../../src/cli/commands/monitor.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { DRIFT_RULES } from '../../src/drift/index.js';
+import { fixture, tempDir } from '../helpers.js';
+
+describe('drift docs', () => {
+  it('every DRIFT_RULES id has docs/rules/<ID>.md starting with "# <ID> <name>"', () => {
+    for (const r of DRIFT_RULES) {
+      const path = new URL(`../../docs/rules/${r.id}.md`, import.meta.url);
+      expect(existsSync(path), r.id).toBe(true);
+      expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(`# ${r.id} ${r.name}`);
+      expect(r.id).toMatch(/^BW-[A-Z]{3}-\d{3}$/);
+    }
+  });
+
+  it('docs/drift.md documents every metric the report emits', async () => {
+    const { driftReport } = await import('../../src/drift/index.js');
+    const report = await driftReport({ reference: fixture('drift/ref.csv'), current: fixture('drift/cur-shifted.csv'), prediction: 'score' });
+    const doc = readFileSync(new URL('../../docs/drift.md', import.meta.url), 'utf8');
+    for (const m of Object.keys(report.metrics ?? {})) expect(doc, m).toContain(`\`${m}\``);
+  });
+});
+
+describe('registered under a root program like run.ts', () => {
+  it('`drift profile -o` reaches the subcommand; monitor parses', async () => {
+    let out = '';
+    let code = -1;
+    const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (out += t), stdoutIsTty: false, stderrIsTty: false, env: {}, today: '2026-11-21' };
+    const root = new Command('bulwark').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    for (const c of [driftCommand(io, (x) => (code = x)), monitorCommand(io, (x) => (code = x))]) root.addCommand(c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
+    const { dir, cleanup } = tempDir();
+    try {
+      await root.parseAsync(['drift', 'profile', fixture('drift/ref.csv'), '-o', `${dir}/p.json`, '-q'], { from: 'user' });
+      expect(code).toBe(0);
+      expect(existsSync(`${dir}/p.json`)).toBe(true);
+      code = -1;
+      await root.parseAsync(['drift', fixture('drift/ref.csv'), fixture('drift/cur-same.csv'), '-f', 'json', '-o', `${dir}/r.json`, '-q'], { from: 'user' });
+      expect(code).toBe(0);
+      expect(JSON.parse(readFileSync(`${dir}/r.json`, 'utf8'))).toHaveProperty('drift');
+    } finally {
+      cleanup();
+    }
+  });
+});
