@@ -11,6 +11,8 @@ interface SarifResult {
  * percent-encoded (a file literally named `a%20b` keeps its `%` as `%25`).
  */
 export function encodeUriReference(path: string): string {
+  // Most paths need nothing: skip the encoder for them (SARIF logs can hold millions of results).
+  if (/^[A-Za-z0-9\-._~/]*$/.test(path)) return path;
   return encodeURI(path).replace(/[#?[\]]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

@@ -1,5 +1,5 @@
 import type { PolicyReason, PolicyVerdict, RuleResult } from '../policy/index.js';
-import { compareFindings } from '../report/order.js';
+import { compareFindings, severityRank } from '../report/order.js';
 import { escapeHtml, renderHtmlPage } from '../report/html.js';
 import { SEVERITIES, type Finding, type Report } from '../report/types.js';
 
@@ -35,10 +35,26 @@ export function mdText(text: string): string {
     .slice(0, 1000);
 }
 
-function topFindings(reports: readonly Report[]): { kind: string; f: Finding }[] {
-  return reports
-    .flatMap((r) => r.findings.filter((f) => !f.suppressed).map((f) => ({ kind: r.kind, f })))
-    .sort((a, b) => compareFindings(a.f, b.f));
+/** The `limit` most severe active findings (stable order) and how many there are, in one pass. */
+export function topFindings(reports: readonly Report[], limit: number): { top: { kind: string; f: Finding }[]; total: number } {
+  const top: { kind: string; f: Finding }[] = [];
+  let total = 0;
+  for (const r of reports) {
+    for (const f of r.findings) {
+      if (f.suppressed) continue;
+      total++;
+      const worst = top[top.length - 1];
+      if (top.length >= limit && worst !== undefined) {
+        // Cheap rejection first: most findings are less severe than the worst kept one.
+        if (severityRank(f.severity) > severityRank(worst.f.severity) || compareFindings(f, worst.f) >= 0) continue;
+        top.pop();
+      }
+      let i = top.length;
+      while (i > 0 && compareFindings(f, top[i - 1]!.f) < 0) i--;
+      top.splice(i, 0, { kind: r.kind, f });
+    }
+  }
+  return { top, total };
 }
 
 function mappingText(r: RuleResult): string {
@@ -71,13 +87,14 @@ export function renderSummaryMarkdown(verdict: PolicyVerdict, reports: readonly 
     if (gating.length > max) out.push(`- … and ${gating.length - max} more (see verdict.json)`);
     out.push('');
   }
-  const findings = topFindings(reports);
-  if (findings.length > 0) {
+  const shown = Math.min(max, 10);
+  const findings = topFindings(reports, shown);
+  if (findings.total > 0) {
     out.push('### Top findings', '', '| Severity | Rule | Evidence | Location | Message |', '|---|---|---|---|---|');
-    for (const { kind, f } of findings.slice(0, Math.min(max, 10))) {
+    for (const { kind, f } of findings.top) {
       out.push(`| ${f.severity} | ${mdText(f.ruleId)} | ${mdText(kind)} | ${mdText(f.location.uri + (f.location.member ? `!${f.location.member}` : ''))} | ${mdText(f.message)} |`);
     }
-    if (findings.length > 10) out.push('', `… and ${findings.length - 10} more in bulwark.sarif.`);
+    if (findings.total > shown) out.push('', `… and ${findings.total - shown} more in bulwark.sarif.`);
     out.push('');
   }
   const notes = verdict.reasons.filter((r) => r.effect === 'warn' || r.effect === 'info');
@@ -134,14 +151,14 @@ export function renderSummaryHtml(verdict: PolicyVerdict, reports: readonly Repo
     }
     parts.push('</tbody></table>');
   }
-  const findings = topFindings(reports);
-  if (findings.length > 0) {
+  const findings = topFindings(reports, max);
+  if (findings.total > 0) {
     parts.push('<h2>Top findings</h2><table><thead><tr><th>Severity</th><th>Rule</th><th>Evidence</th><th>Location</th><th>Message</th></tr></thead><tbody>');
-    for (const { kind, f } of findings.slice(0, max)) {
+    for (const { kind, f } of findings.top) {
       parts.push(`<tr><td>${f.severity}</td><td>${e(f.ruleId)}</td><td>${e(kind)}</td><td><code>${e(f.location.uri + (f.location.member ? `!${f.location.member}` : ''))}</code></td><td>${e(f.message)}</td></tr>`);
     }
     parts.push('</tbody></table>');
-    if (findings.length > max) parts.push(`<p class="muted">… and ${findings.length - max} more in bulwark.sarif.</p>`);
+    if (findings.total > max) parts.push(`<p class="muted">… and ${findings.total - max} more in bulwark.sarif.</p>`);
   }
   const notes = verdict.reasons.filter((r) => r.effect === 'warn' || r.effect === 'info');
   if (notes.length > 0) {

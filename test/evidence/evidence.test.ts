@@ -197,3 +197,17 @@ describe.skipIf(!browserAvailable())('summary.html in headless Chromium', () => 
     await page.close();
   });
 });
+
+describe('topFindings', () => {
+  it('keeps the most severe active findings in the deterministic order, counting all', async () => {
+    const { topFindings } = await import('../../src/evidence/index.js');
+    const { compareFindings } = await import('../../src/report/index.js');
+    const sevs = ['low', 'critical', 'info', 'high', 'medium', 'high', 'critical', 'low'] as const;
+    const fs = sevs.map((s, i) => finding(`BW-TST-00${i % 3}`, s, `u${i}`));
+    const reps = [report('scan', { findings: fs.slice(0, 4) }), report('deps', { findings: [...fs.slice(4), { ...finding('BW-TST-009', 'critical', 'z'), suppressed: { reason: 'x' } }] })];
+    const { top, total } = topFindings(reps, 3);
+    expect(total).toBe(8);
+    expect(top.map((x) => x.f)).toEqual([...fs].sort(compareFindings).slice(0, 3));
+    expect(topFindings(reps, 100).top.map((x) => x.f)).toEqual([...fs].sort(compareFindings));
+  });
+});
