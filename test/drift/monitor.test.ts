@@ -97,10 +97,10 @@ describe('createMonitor', () => {
     expect(r.malformed).toBe(2);
   });
 
-  it('positive: a shift alerts on income, city and score after m of n windows, then cools down', async () => {
+  it('positive: a shift alerts on income, city, score and its confidence share after m of n windows, then cools down', async () => {
     const r = await run('shifted.jsonl');
     const cols = new Set(r.alerts.map((a) => a.column));
-    for (const c of ['income', 'city', 'score']) expect(cols).toContain(c);
+    for (const c of ['income', 'city', 'score', 'score:high_confidence_share']) expect(cols).toContain(c);
     expect(cols).not.toContain('age');
     const income = r.alerts.filter((a) => a.column === 'income');
     expect(income[0]!.breaches).toBeGreaterThanOrEqual(2);

@@ -66,8 +66,11 @@ export interface MonitorOptions {
 /** One column in one window. */
 export interface ColumnWindowResult {
   column: string;
-  /** Normalised Wasserstein (numeric) or Jensen-Shannon distance (categorical). */
-  method: 'wasserstein' | 'jensen-shannon';
+  /**
+   * Normalised Wasserstein (numeric), Jensen-Shannon distance (categorical), or for a score column
+   * in [0, 1] (`<column>:high_confidence_share`) |share of max(s, 1 − s) ≥ 0.9 − the reference share|.
+   */
+  method: 'wasserstein' | 'jensen-shannon' | 'confidence-share';
   statistic: number;
   threshold: number;
   breach: boolean;
@@ -80,6 +83,7 @@ export interface ColumnWindowResult {
   p95?: number;
   unseenShare?: number;
   topUnseen?: { value: string; count: number }[];
+  highConfidenceShare?: number;
 }
 
 /** An evaluated window (one JSON line on stdout). */
@@ -127,15 +131,19 @@ export interface Monitor {
 
 type ColumnState =
   | { kind: 'numeric'; bins: Float64Array; under: { count: number; sumDistance: number }; over: { count: number; sumDistance: number }; moments: Moments; kll: KllSketch; missing: number; invalid: number }
-  | { kind: 'categorical'; counts: Float64Array; unseen: number; unseenTop: SpaceSaving; missing: number; invalid: number };
+  | { kind: 'categorical'; counts: Float64Array; unseen: number; unseenTop: SpaceSaving; missing: number; invalid: number }
+  | { kind: 'confidence'; high: number; total: number; missing: number; invalid: number };
 
 interface Watched {
+  /** The name alerts and metrics use (`<column>:high_confidence_share` for confidence). */
+  name: string;
   profile: ColumnProfile;
-  kind: 'numeric' | 'categorical';
+  kind: 'numeric' | 'categorical' | 'confidence';
   index: Map<string, number>;
 }
 
 function emptyState(w: Watched): ColumnState {
+  if (w.kind === 'confidence') return { kind: 'confidence', high: 0, total: 0, missing: 0, invalid: 0 };
   if (w.kind === 'numeric') {
     return { kind: 'numeric', bins: new Float64Array(w.profile.numeric!.fineCounts.length), under: { count: 0, sumDistance: 0 }, over: { count: 0, sumDistance: 0 }, moments: emptyMoments(), kll: createKll(), missing: 0, invalid: 0 };
   }
@@ -145,6 +153,15 @@ function emptyState(w: Watched): ColumnState {
 function addValue(w: Watched, s: ColumnState, value: unknown): void {
   if (value === undefined || value === null) {
     s.missing++;
+    return;
+  }
+  if (s.kind === 'confidence') {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      s.invalid++;
+      return;
+    }
+    s.total++;
+    if (Math.max(value, 1 - value) >= w.profile.numeric!.highConfidence!.threshold) s.high++;
     return;
   }
   if (s.kind === 'numeric') {
@@ -201,6 +218,9 @@ function mergeStates(a: ColumnState, b: ColumnState): ColumnState {
       invalid: a.invalid + b.invalid,
     };
   }
+  if (a.kind === 'confidence' && b.kind === 'confidence') {
+    return { kind: 'confidence', high: a.high + b.high, total: a.total + b.total, missing: a.missing + b.missing, invalid: a.invalid + b.invalid };
+  }
   if (a.kind === 'categorical' && b.kind === 'categorical') {
     return { kind: 'categorical', counts: Float64Array.from(a.counts, (v, i) => v + b.counts[i]!), unseen: a.unseen + b.unseen, unseenTop: spaceSavingMerge(a.unseenTop, b.unseenTop), missing: a.missing + b.missing, invalid: a.invalid + b.invalid };
   }
@@ -208,6 +228,10 @@ function mergeStates(a: ColumnState, b: ColumnState): ColumnState {
 }
 
 function statistic(w: Watched, s: ColumnState): number {
+  if (s.kind === 'confidence') {
+    const ref = w.profile.numeric!.highConfidence!.count / w.profile.count;
+    return s.total > 0 ? Math.abs(s.high / s.total - ref) : 0;
+  }
   if (s.kind === 'numeric') {
     const num = w.profile.numeric!;
     const ref: BinnedSample = { counts: num.fineCounts, under: { count: 0, sumDistance: 0 }, over: { count: 0, sumDistance: 0 }, total: w.profile.count };
@@ -220,6 +244,7 @@ function statistic(w: Watched, s: ColumnState): number {
 }
 
 function valuesIn(s: ColumnState): number {
+  if (s.kind === 'confidence') return s.total;
   return s.kind === 'numeric' ? s.moments.n : s.counts.reduce((t, v) => t + v, 0) + s.unseen;
 }
 
@@ -237,7 +262,7 @@ function replay(w: Watched, size: number, replays: number, seed: number): { mean
   for (let r = 0; r < replays; r++) {
     const s = emptyState(w);
     for (let i = 0; i < size; i++) {
-      if (w.kind === 'numeric') addValue(w, s, sample[Math.floor(rand() * sample.length)]);
+      if (w.kind !== 'categorical') addValue(w, s, sample[Math.floor(rand() * sample.length)]);
       else {
         const u = rand() * cum[cum.length - 1]!;
         let lo = 0;
@@ -274,9 +299,12 @@ export function createMonitor(options: MonitorOptions): Monitor {
   const watched: Watched[] = [];
   for (const c of options.profile.columns) {
     if (wanted && !wanted.has(c.name)) continue;
-    if (c.kind === 'continuous' && c.numeric && c.numeric.fineEdges.length > 0 && c.numeric.sample.length > 0) watched.push({ profile: c, kind: 'numeric', index: new Map() });
-    else if ((c.kind === 'binary' || c.kind === 'categorical' || c.kind === 'high-cardinality') && c.categorical) {
-      watched.push({ profile: c, kind: 'categorical', index: new Map(c.categorical.values.map((v, i) => [v, i])) });
+    if (c.kind === 'continuous' && c.numeric && c.numeric.fineEdges.length > 0 && c.numeric.sample.length > 0) {
+      watched.push({ name: c.name, profile: c, kind: 'numeric', index: new Map() });
+      // A score column (inside [0, 1]) is also watched for spikes or drops in confident predictions.
+      if (c.numeric.highConfidence) watched.push({ name: `${c.name}:high_confidence_share`, profile: c, kind: 'confidence', index: new Map() });
+    } else if ((c.kind === 'binary' || c.kind === 'categorical' || c.kind === 'high-cardinality') && c.categorical) {
+      watched.push({ name: c.name, profile: c, kind: 'categorical', index: new Map(c.categorical.values.map((v, i) => [v, i])) });
     }
   }
   if (wanted) {
@@ -286,7 +314,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
   const thresholds: Record<string, { mean: number; std: number; threshold: number }> = {};
   watched.forEach((w, i) => {
     const r = replay(w, window, options.replays ?? DEFAULT_REPLAYS, 0x5eed + i);
-    thresholds[w.profile.name] = { ...r, threshold: r.mean + DEFAULT_SIGMAS * r.std };
+    thresholds[w.name] = { ...r, threshold: r.mean + DEFAULT_SIGMAS * r.std };
   });
   const panesPerWindow = window / slide;
   const panes: ColumnState[][] = [];
@@ -304,15 +332,18 @@ export function createMonitor(options: MonitorOptions): Monitor {
     const alerts: DriftAlert[] = [];
     watched.forEach((w, c) => {
       const s = merged[c]!;
-      const t = thresholds[w.profile.name]!;
+      const t = thresholds[w.name]!;
       const stat = statistic(w, s);
       const breach = stat > t.threshold;
-      const r: ColumnWindowResult = { column: w.profile.name, method: s.kind === 'numeric' ? 'wasserstein' : 'jensen-shannon', statistic: stat, threshold: t.threshold, breach, values: valuesIn(s), missing: s.missing, invalid: s.invalid };
+      const method = s.kind === 'numeric' ? 'wasserstein' : s.kind === 'categorical' ? 'jensen-shannon' : 'confidence-share';
+      const r: ColumnWindowResult = { column: w.name, method, statistic: stat, threshold: t.threshold, breach, values: valuesIn(s), missing: s.missing, invalid: s.invalid };
       if (s.kind === 'numeric') {
         r.mean = s.moments.mean;
         r.std = momentsStd(s.moments);
         r.p50 = kllQuantile(s.kll, 0.5);
         r.p95 = kllQuantile(s.kll, 0.95);
+      } else if (s.kind === 'confidence') {
+        r.highConfidenceShare = s.total > 0 ? s.high / s.total : 0;
       } else {
         const total = valuesIn(s);
         r.unseenShare = total > 0 ? s.unseen / total : 0;
@@ -326,7 +357,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
       // The `cooldown` windows after an alert raise none for that column, breaching or not.
       if (breach && breaches >= m && cooling[c] === 0) {
         cooling[c] = cooldown;
-        alerts.push({ type: 'alert', column: w.profile.name, window: index, statistic: stat, threshold: t.threshold, breaches, of: h.length, time });
+        alerts.push({ type: 'alert', column: w.name, window: index, statistic: stat, threshold: t.threshold, breaches, of: h.length, time });
       } else if (cooling[c]! > 0) cooling[c] = cooling[c]! - 1;
     });
     const last = stats.events - 1;
