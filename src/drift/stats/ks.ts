@@ -12,8 +12,8 @@
  *
  * Asymptotic: Simard & L'Ecuyer (2011), "Computing the two-sided Kolmogorov-Smirnov distribution",
  * J. Stat. Softw. 39(11), as SciPy's `_kolmogn`: Ruben-Gambino closed forms at the ends, 2·Smirnov
- * (Birnbaum & Tingey 1951) for n·x² ≥ 2.2, Pelz-Good (1976) otherwise. Deviation: where SciPy uses
- * the Durbin matrix (n·x^1.5 ≤ 1.4, or n ≤ 140) we use Pelz-Good too (docs/drift.md).
+ * (Birnbaum & Tingey 1951) for n·x² ≥ 2.2, and below that the Durbin matrix, the Pomeranz recursion
+ * (n ≤ 140) or Pelz-Good (1976), with SciPy's cut-offs.
  */
 import { logBinomial, logGamma } from './special.js';
 
@@ -236,7 +236,164 @@ export function roundHalfEven(x: number): number {
 
 const clip = (p: number): number => Math.min(1, Math.max(0, p));
 
-/** Survival function of the two-sided one-sample Kolmogorov statistic Dₙ (SciPy `kstwo.sf`). */
+const E128 = 2 ** 128;
+const EM128 = 2 ** -128;
+
+function matmul(a: Float64Array, b: Float64Array, m: number): Float64Array {
+  const out = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let k = 0; k < m; k++) {
+      const aik = a[i * m + k]!;
+      if (aik === 0) continue;
+      for (let j = 0; j < m; j++) out[i * m + j] = out[i * m + j]! + aik * b[k * m + j]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * P(Dₙ ≤ d) by the Durbin matrix (Durbin 1968; Marsaglia, Tsang & Wang 2003, J. Stat. Softw. 8(18)),
+ * ported from SciPy's `_kolmogn_DMTW` with the same power-of-two rescaling.
+ */
+export function durbinMatrixCdf(n: number, d: number): number {
+  if (d >= 1) return 1;
+  const nd = n * d;
+  if (nd <= 0.5) return 0;
+  const k = Math.ceil(nd);
+  const h = k - nd;
+  const m = 2 * k - 1;
+  const v = new Float64Array(m);
+  const w = new Float64Array(m);
+  let fac = 1;
+  for (let j = 1; j <= m; j++) {
+    w[j - 1] = fac;
+    fac /= j;
+    v[j - 1] = (1 - h ** j) * fac;
+  }
+  const tt = Math.max(2 * h - 1, 0) ** m - 2 * h ** m;
+  v[m - 1] = (1 + tt) * fac;
+  let H = new Float64Array(m * m);
+  for (let i = 1; i < m; i++) for (let r = i - 1; r < m; r++) H[r * m + i] = w[r - i + 1]!;
+  for (let r = 0; r < m; r++) H[r * m] = v[r]!;
+  for (let c = 0; c < m; c++) H[(m - 1) * m + c] = v[m - 1 - c]!;
+  let P = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) P[i * m + i] = 1;
+  let nn = n;
+  let expnt = 0;
+  let hExpnt = 0;
+  while (nn > 0) {
+    if (nn % 2) {
+      P = matmul(P, H, m);
+      expnt += hExpnt;
+    }
+    H = matmul(H, H, m);
+    hExpnt *= 2;
+    if (Math.abs(H[(k - 1) * m + (k - 1)]!) > E128) {
+      for (let i = 0; i < H.length; i++) H[i] = H[i]! / E128;
+      hExpnt += 128;
+    }
+    nn = Math.floor(nn / 2);
+  }
+  let p = P[(k - 1) * m + (k - 1)]!;
+  for (let i = 1; i <= n; i++) {
+    p = (i * p) / n;
+    if (Math.abs(p) < EM128) {
+      p *= E128;
+      expnt -= 128;
+    }
+  }
+  return clip(p * 2 ** expnt);
+}
+
+function pomeranzJ1J2(i: number, n: number, ll: number, ceilf: number, roundf: number): [number, number] {
+  let j1: number;
+  let j2: number;
+  if (i === 0) {
+    j1 = -ll - ceilf - 1;
+    j2 = ll + ceilf - 1;
+  } else {
+    const ip1div2 = Math.floor((i + 1) / 2);
+    const ip1mod2 = (i + 1) % 2;
+    if (ip1mod2 === 0) {
+      if (ip1div2 === n + 1) {
+        j1 = n - ll - ceilf - 1;
+        j2 = n + ll + ceilf - 1;
+      } else {
+        j1 = ip1div2 - 1 - ll - roundf - 1;
+        j2 = ip1div2 + ll - 1 + ceilf - 1;
+      }
+    } else {
+      j1 = ip1div2 - 1 - ll - 1;
+      j2 = ip1div2 + ll + roundf - 1;
+    }
+  }
+  return [Math.max(j1 + 2, 0), Math.min(j2, n)];
+}
+
+/** P(Dₙ ≤ x) by the Pomeranz (1974) recursion, ported from SciPy's `_kolmogn_Pomeranz`. */
+export function pomeranzCdf(n: number, x: number): number {
+  const t = n * x;
+  const ll = Math.floor(t);
+  const f = t - ll;
+  const g = Math.min(f, 1 - f);
+  const ceilf = f > 0 ? 1 : 0;
+  const roundf = f > 0.5 ? 1 : 0;
+  const npwrs = 2 * (ll + 1);
+  const gpower = new Float64Array(npwrs);
+  const twogpower = new Float64Array(npwrs);
+  const onem2gpower = new Float64Array(npwrs);
+  gpower[0] = twogpower[0] = onem2gpower[0] = 1;
+  let expnt = 0;
+  for (let m = 1; m < npwrs; m++) {
+    gpower[m] = (gpower[m - 1]! * (g / n)) / m;
+    twogpower[m] = (twogpower[m - 1]! * ((2 * g) / n)) / m;
+    onem2gpower[m] = (onem2gpower[m - 1]! * ((1 - 2 * g) / n)) / m;
+  }
+  let V0 = new Float64Array(npwrs);
+  let V1 = new Float64Array(npwrs);
+  V1[0] = 1;
+  let V0s = 0;
+  let V1s = 0;
+  let [j1, j2] = pomeranzJ1J2(0, n, ll, ceilf, roundf);
+  for (let i = 1; i < 2 * n + 2; i++) {
+    const k1 = j1;
+    [V0, V1] = [V1, V0];
+    [V0s, V1s] = [V1s, V0s];
+    V1.fill(0);
+    [j1, j2] = pomeranzJ1J2(i, n, ll, ceilf, roundf);
+    const pwrs = i === 1 || i === 2 * n + 1 ? gpower : i % 2 ? twogpower : onem2gpower;
+    const ln2 = j2 - k1 + 1;
+    if (ln2 > 0) {
+      // conv = convolve(V0[k1 − V0s : + ln2], pwrs[:ln2]); keep conv[j1 − k1 : + (j2 − j1 + 1)].
+      const convStart = j1 - k1;
+      const convLen = j2 - j1 + 1;
+      let max = 0;
+      for (let out = 0; out < convLen; out++) {
+        const idx = convStart + out;
+        let acc = 0;
+        for (let a = Math.max(0, idx - ln2 + 1); a <= Math.min(idx, ln2 - 1); a++) acc += V0[k1 - V0s + a]! * pwrs[idx - a]!;
+        V1[out] = acc;
+        if (acc > max) max = acc;
+      }
+      if (max > 0 && max < EM128) {
+        for (let q = 0; q < V1.length; q++) V1[q] = V1[q]! * E128;
+        expnt -= 128;
+      }
+      V1s = V0s + j1 - k1;
+    }
+  }
+  let ans = V1[n - V1s]!;
+  for (let m = 1; m <= n; m++) {
+    if (Math.abs(ans) > E128) {
+      ans *= EM128;
+      expnt += 128;
+    }
+    ans *= m;
+  }
+  return clip(ans * 2 ** expnt);
+}
+
+/** Survival function of the two-sided one-sample Kolmogorov statistic Dₙ (SciPy `kstwo.sf`, `_kolmogn`). */
 export function kolmogorovSf(n: number, x: number): number {
   if (x >= 1) return 0;
   if (x <= 0) return 1;
@@ -250,8 +407,14 @@ export function kolmogorovSf(n: number, x: number): number {
   if (t >= n - 1) return clip(2 * (1 - x) ** n);
   if (x >= 0.5) return clip(2 * smirnovSf(n, x));
   const nx2 = t * x;
+  if (n <= 140) {
+    if (nx2 <= 0.754693) return clip(1 - durbinMatrixCdf(n, x));
+    if (nx2 <= 4) return clip(1 - pomeranzCdf(n, x));
+    return clip(2 * smirnovSf(n, x));
+  }
   if (nx2 >= 370) return 0;
   if (nx2 >= 2.2) return clip(2 * smirnovSf(n, x));
+  if (n <= 100_000 && n * x ** 1.5 <= 1.4) return clip(1 - durbinMatrixCdf(n, x));
   return clip(1 - pelzGoodCdf(n, x));
 }
 
