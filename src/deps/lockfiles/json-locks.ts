@@ -199,9 +199,15 @@ export async function parsePackageLock(path: string, shown: string): Promise<Par
         for (const n of Object.keys(t ?? {})) declared.add(n);
       }
     }
+    // Keys appear in file order, so each search starts where the previous one matched (linear, not quadratic).
+    let cursor = 0;
     for (const [key, raw] of Object.entries(top.data.packages)) {
       if (key === '' || !key.includes('node_modules/')) continue; // the root and workspace folders are the project itself
-      const line = keyLine(idx, key);
+      const needle = `${JSON.stringify(key)}:`;
+      let at = text.indexOf(needle, cursor);
+      if (at === -1) at = text.indexOf(needle);
+      if (at !== -1) cursor = at;
+      const line = at === -1 ? undefined : idx.lineAt(at);
       const r = npmPackage.safeParse(raw);
       if (!r.success) {
         problems.push({ ...(line !== undefined ? { line } : {}), message: `packages["${key}"]: ${describeIssues(r.error.issues)}` });

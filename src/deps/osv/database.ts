@@ -4,14 +4,14 @@
  * `<ID>.json`) or the same records extracted as `DIR/<Ecosystem>/*.json`. Records are validated
  * and indexed by (ecosystem, normalised package name) so that matching is a map lookup.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BulwarkError, isBulwarkError } from '../../errors.js';
 import { bufferSource, createInflateBudget, DEFAULT_LIMITS, openZipMember, readZipDirectory } from '../../io/index.js';
 import type { ReportError } from '../../report/types.js';
-import { describeIssues, normalizeName } from '../lockfiles/common.js';
+import { describeIssues, normalizeName, normalizePypiName } from '../lockfiles/common.js';
 import type { Ecosystem } from '../types.js';
 import { osvRecordSchema, type OsvRecord } from './schema.js';
 
@@ -118,6 +118,35 @@ async function zipRecords(path: string, uri: string, sink: (r: RawText | ReportE
   await Promise.all(Array.from({ length: Math.min(DEFAULT_OSV_LIMITS.inflateConcurrency, entries.length) }, worker));
 }
 
+/** One scratch buffer for every record read: 50,000 per-file Buffers would cost more in GC than the reads. */
+let scratch: Buffer | undefined;
+
+/**
+ * Reads a small file as UTF-8 into a reused buffer (open, read to EOF, close: no fstat, no
+ * per-file allocation); undefined when it is larger than `maxRecordBytes`.
+ */
+function readSmallFile(path: string): string | undefined {
+  scratch ??= Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    let n = 0;
+    for (;;) {
+      if (n === scratch.length) {
+        if (scratch.length >= DEFAULT_OSV_LIMITS.maxRecordBytes) return undefined;
+        const bigger = Buffer.allocUnsafe(Math.min(scratch.length * 2, DEFAULT_OSV_LIMITS.maxRecordBytes));
+        scratch.copy(bigger, 0, 0, n);
+        scratch = bigger;
+      }
+      const got = readSync(fd, scratch, n, scratch.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return scratch.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads record files in synchronous batches, yielding to the event loop between batches. */
 async function jsonFiles(dir: string, uriBase: string, names: readonly string[], sink: (r: RawText | ReportError) => void, signal: AbortSignal | undefined): Promise<void> {
   for (let i = 0; i < names.length; i++) {
@@ -128,8 +157,8 @@ async function jsonFiles(dir: string, uriBase: string, names: readonly string[],
     const name = names[i] ?? '';
     const uri = `${uriBase}${name}`;
     try {
-      const buf = readFileSync(join(dir, name));
-      sink(buf.length > DEFAULT_OSV_LIMITS.maxRecordBytes ? { uri, code: 'LIMIT_EXCEEDED', message: `record larger than ${DEFAULT_OSV_LIMITS.maxRecordBytes} bytes` } : { uri, text: buf.toString('utf8') });
+      const text = readSmallFile(join(dir, name));
+      sink(text === undefined ? { uri, code: 'LIMIT_EXCEEDED', message: `record larger than ${DEFAULT_OSV_LIMITS.maxRecordBytes} bytes` } : { uri, text });
     } catch (err) {
       sink({ uri, code: 'FILE_UNREADABLE', message: (err as Error).message });
     }
@@ -163,7 +192,12 @@ function isError(x: object): x is ReportError {
  * `<Ecosystem>/*.json` (and `*.json` at the top level), JSON-parsed, each handed to `onRecord`
  * with its id. Returns the errors (unreadable files, invalid JSON, a record without a string id).
  */
-async function readDatabase(dir: string, onRecord: (r: StoredRecord) => void, signal?: AbortSignal): Promise<ReportError[]> {
+async function readDatabase(
+  dir: string,
+  onRecord: (r: StoredRecord) => void,
+  signal?: AbortSignal,
+  skip?: (r: RawText) => boolean,
+): Promise<ReportError[]> {
   const errors: ReportError[] = [];
   const root = resolve(dir);
   let top;
@@ -177,6 +211,7 @@ async function readDatabase(dir: string, onRecord: (r: StoredRecord) => void, si
       errors.push(r);
       return;
     }
+    if (skip?.(r) === true) return;
     let raw: unknown;
     try {
       raw = JSON.parse(r.text);
@@ -207,6 +242,11 @@ function ecosystemOf(name: unknown): Ecosystem | undefined {
   const base = name.split(':')[0];
   return OSV_ECOSYSTEMS.find((e) => e === base);
 }
+
+/** A JSON string member `"name": "..."` (escapes allowed), `"id": "..."` and a `"withdrawn": "..."` member, for the pre-parse filter. */
+const NAME_FIELD = /"name"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+const ID_FIELD = /"id"\s*:\s*"([^"\\]*)"/;
+const WITHDRAWN_FIELD = /"withdrawn"\s*:\s*"/;
 
 /** Options of {@link loadOsvDatabase}. */
 export interface LoadOsvDatabaseOptions {
@@ -270,6 +310,25 @@ export async function loadOsvDatabase(options: LoadOsvDatabaseOptions | string):
   const only = opts.only;
   const seen = only === undefined ? undefined : new Set<string>();
   const withdrawnIds = new Set<string>();
+  const wantedNames = only === undefined ? undefined : new Set([...only].map((k) => k.slice(k.indexOf('\u0000') + 1)));
+  // Records that cannot concern a wanted package are not JSON-parsed at all: their text is scanned
+  // for `"name": "..."` values (a superset of the package names) and, when none is wanted, only
+  // their id and withdrawn flag are read. A name written with escapes is always parsed.
+  const skip =
+    wantedNames === undefined || seen === undefined
+      ? undefined
+      : (r: RawText): boolean => {
+          for (const m of r.text.matchAll(NAME_FIELD)) {
+            const n = m[1] ?? '';
+            if (n.includes('\\') || wantedNames.has(n) || wantedNames.has(normalizePypiName(n))) return false;
+          }
+          const id = ID_FIELD.exec(r.text)?.[1] ?? r.uri;
+          seen.add(id);
+          byId.delete(id);
+          if (WITHDRAWN_FIELD.test(r.text)) withdrawnIds.add(id);
+          else withdrawnIds.delete(id);
+          return true;
+        };
   const errors = await readDatabase(
     opts.dir,
     (r) => {
@@ -285,6 +344,7 @@ export async function loadOsvDatabase(options: LoadOsvDatabaseOptions | string):
       else byId.delete(r.id); // a later copy of the same id no longer names a wanted package
     },
     opts.signal,
+    skip,
   );
   const db: OsvDatabase = { index: new Map(), records: seen?.size ?? byId.size, withdrawn: 0, errors };
   const index = db.index as Map<string, IndexedAffected[]>;
