@@ -83,7 +83,13 @@ export function loadPolicy(text: string, source = 'policy'): Policy {
     }
     return '';
   };
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    // toJS throws for what the parser accepts but cannot resolve (an alias to an unknown anchor, `*x`; alias bombs).
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new BulwarkError('CONFIG_INVALID', `${source}: not valid YAML (${(err as Error).message.split('\n')[0] ?? 'unresolvable'})`, { cause: err });
+  }
   const result = POLICY_SCHEMA.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -111,6 +111,8 @@ describe('load-time checks: typos are CONFIG_INVALID naming the rule', () => {
       ['version: 1\nrequire: [Scan]\n', /require\[0\]/],
       ['version: 1\nbogus: 1\n', /unknown field 'bogus'/],
       ['version: 1\n  : [\n', /not valid YAML/],
+      ['*!', /p\.yaml: not valid YAML/],
+      ['a: &x [*x, *x]\nb: *x\n', /p\.yaml/],
       [`version: 1\nrules:\n${rule('a', 'true')}${rule('a', 'true')}`, /duplicate rule id a/],
     ];
     for (const [text, re] of cases) expect(() => loadPolicy(text, 'p.yaml')).toThrow(re);
