@@ -65,9 +65,12 @@ function coin(s: KllSketch): number {
   return s.seed & 1;
 }
 
+/** Smallest compactor: below this the sorts are too frequent to pay (costs O(levels) memory, not accuracy). */
+const KLL_MIN_CAPACITY = 8;
+
 function capacity(s: KllSketch, level: number): number {
   const depth = s.levels.length - level - 1;
-  return Math.max(2, Math.ceil(s.k * (2 / 3) ** depth));
+  return Math.max(KLL_MIN_CAPACITY, Math.ceil(s.k * (2 / 3) ** depth));
 }
 
 function compress(s: KllSketch): void {
@@ -75,12 +78,13 @@ function compress(s: KllSketch): void {
     const buf = s.levels[h]!;
     if (buf.length < capacity(s, h)) continue;
     if (h + 1 === s.levels.length) s.levels.push([]);
-    buf.sort((a, b) => a - b);
-    const keepOdd = buf.length % 2 === 1 ? buf.pop() : undefined;
+    // A typed-array sort has no comparator call per comparison (the monitor's hot path).
+    const sorted = Float64Array.from(buf).sort();
+    const even = sorted.length - (sorted.length % 2);
     const offset = coin(s);
     const up = s.levels[h + 1]!;
-    for (let i = offset; i < buf.length; i += 2) up.push(buf[i]!);
-    s.levels[h] = keepOdd === undefined ? [] : [keepOdd];
+    for (let i = offset; i < even; i += 2) up.push(sorted[i]!);
+    s.levels[h] = even < sorted.length ? [sorted[even]!] : [];
   }
 }
 
