@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { BulwarkError } from '../errors.js';
 import { compareFindings, severityRank } from '../report/order.js';
 import { finaliseFindings } from '../report/fingerprint.js';
@@ -17,8 +17,11 @@ import type { DependencyFact, LockfileFacts } from './types.js';
 
 /** Options of {@link auditDependencies}. */
 export interface AuditDependenciesOptions {
-  /** A project directory (searched for lockfiles) or one lockfile. */
-  path: string;
+  /**
+   * A project directory (searched for lockfiles) or one lockfile; or several (as `bulwark check`
+   * lists them), whose files are then named relative to their common folder.
+   */
+  path: string | readonly string[];
   /** An OSV database directory ({@link loadOsvDatabase}). */
   osvDb: string;
   signal?: AbortSignal;
@@ -167,23 +170,59 @@ async function sha256File(path: string): Promise<string> {
  */
 export async function auditDependencies(options: AuditDependenciesOptions): Promise<Report> {
   const { signal } = options;
-  const read = await readDependenciesDetailed(options.path, signal);
-  const wanted = new Set(read.lockfiles.flatMap((l) => l.dependencies.map((d) => packageKey(d.ecosystem, d.name))));
-  const db = await loadOsvDatabase({ dir: options.osvDb, only: wanted, ...(signal !== undefined ? { signal } : {}) });
-  const errors: ReportError[] = read.failures.map((f) => ({ uri: f.file, code: f.error.code, message: f.error.message }));
-  const files = new Set<string>();
-  for (const lf of read.lockfiles) {
-    files.add(lf.file);
-    for (const i of lf.includes ?? []) files.add(i);
+  const paths = typeof options.path === 'string' ? [options.path] : [...options.path];
+  if (paths.length === 0) throw new BulwarkError('USAGE', 'auditDependencies: no path given');
+  const reads = [];
+  for (const p of paths) reads.push(await readDependenciesDetailed(p, signal));
+  // Several paths (`bulwark check`'s lockfiles list): name every file relative to their common folder.
+  const base = reads.length === 1 ? (reads[0]?.root ?? '') : commonDir(reads.map((r) => r.root));
+  const lockfiles: LockfileFacts[] = [];
+  const errors: ReportError[] = [];
+  const files = new Map<string, string>();
+  for (const read of reads) {
+    const prefix = relative(base, read.root).split(sep).join('/');
+    const rebase = (f: string): string => (prefix === '' ? f : `${prefix}/${f}`);
+    for (const f of read.failures) errors.push({ uri: rebase(f.file), code: f.error.code, message: f.error.message });
+    for (const lf of read.lockfiles) {
+      const seen = lockfiles.some((l) => l.file === rebase(lf.file));
+      if (seen) continue; // the same lockfile named twice
+      files.set(rebase(lf.file), resolve(read.root, lf.file));
+      for (const i of lf.includes ?? []) files.set(rebase(i), resolve(read.root, i));
+      lockfiles.push(
+        prefix === ''
+          ? lf
+          : {
+              ...lf,
+              file: rebase(lf.file),
+              dependencies: lf.dependencies.map((d) => ({ ...d, source: { ...d.source, file: rebase(d.source.file) } })),
+              ...(lf.includes !== undefined ? { includes: lf.includes.map(rebase) } : {}),
+            },
+      );
+    }
   }
+  const wanted = new Set(lockfiles.flatMap((l) => l.dependencies.map((d) => packageKey(d.ecosystem, d.name))));
+  const db = await loadOsvDatabase({ dir: options.osvDb, only: wanted, ...(signal !== undefined ? { signal } : {}) });
   const subjects: Subject[] = [];
-  for (const f of [...files].sort()) {
+  for (const [name, abs] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     try {
-      subjects.push({ name: f, digest: { sha256: await sha256File(resolve(read.root, f)) } });
+      subjects.push({ name, digest: { sha256: await sha256File(abs) } });
     } catch (err) {
-      errors.push({ uri: f, code: 'FILE_UNREADABLE', message: (err as Error).message });
+      errors.push({ uri: name, code: 'FILE_UNREADABLE', message: (err as Error).message });
     }
   }
   if (signal?.aborted === true) throw new BulwarkError('ABORTED', 'dependency audit aborted', { cause: signal.reason });
-  return auditLockfiles({ lockfiles: read.lockfiles, db, target: options.path, subjects, errors });
+  return auditLockfiles({ lockfiles, db, target: paths.join(', '), subjects, errors });
+}
+
+/** The deepest folder containing every one of `dirs` (absolute paths). */
+function commonDir(dirs: readonly string[]): string {
+  const split = dirs.map((d) => resolve(d).split(sep));
+  const first = split[0] ?? [];
+  let n = first.length;
+  for (const parts of split) {
+    let i = 0;
+    while (i < n && parts[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n).join(sep) || sep;
 }

@@ -117,6 +117,12 @@ describe('auditDependencies on the fixture ML project', () => {
     expect(report.subjects.map((s) => s.name)).toEqual(['package-lock.json']);
   });
 
+  it('audits several paths, naming files relative to their common folder', async () => {
+    const report = await auditDependencies({ path: [join(PROJECT, 'web/package-lock.json'), join(PROJECT, 'notebooks'), join(PROJECT, 'web/package-lock.json')], osvDb: JSON_DB });
+    expect(summary(report)).toEqual(['GHSA-8q59-q68h-6hv4 critical notebooks/Pipfile.lock pyyaml@5.3.1', 'GHSA-qwcr-r2fm-qrc7 high web/package-lock.json body-parser@1.20.2']);
+    expect(report.subjects.map((s) => s.name)).toEqual(['notebooks/Pipfile.lock', 'web/package-lock.json']);
+  });
+
   it('negative: a clean project has no findings', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'requirements.txt'), 'torch==2.6.0\npyyaml==6.0.2\ntransformers==4.48.0\n');
