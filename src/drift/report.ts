@@ -234,7 +234,7 @@ export async function driftReport(options: DriftReportOptions): Promise<DriftRep
     prediction_drift: predictionDrift ? 1 : 0,
     rows_reference: profile.source.rows,
     rows_current: current.rows,
-    max_psi: Math.max(0, ...results.map((r) => (Number.isNaN(r.psi) ? 0 : r.psi))),
+    max_psi: Math.max(0, ...testedColumns.map((r) => (Number.isNaN(r.psi) ? 0 : r.psi))),
   };
   if (!Number.isNaN(hcRef)) {
     metrics.high_confidence_share_ref = hcRef;

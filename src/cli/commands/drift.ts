@@ -65,16 +65,19 @@ function parseNumber(flag: string, value: string | undefined): number | undefine
 
 const fmt = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '-' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(4));
 
-/** The per-column table that follows the text report. */
+/** The per-column table that follows the text report (padded columns). */
 export function driftSummaryText(report: DriftReport): string {
-  const lines = ['', 'column  kind  test  statistic  p-value  threshold  psi  unseen  result'];
+  const rows = [['column', 'kind', 'test', 'statistic', 'p-value', 'threshold', 'psi', 'unseen', 'result']];
   for (const c of report.drift.columns) {
     const result = c.method === 'none' ? 'not tested' : c.drifted ? 'DRIFT' : 'ok';
-    lines.push(`${c.column}  ${c.kind}  ${c.method}  ${fmt(c.statistic)}  ${fmt(c.adjustedPValue ?? c.pValue)}  ${fmt(c.threshold)}  ${fmt(c.psi)}  ${(c.unseenShare * 100).toFixed(1)}%  ${result}`);
+    rows.push([c.column, c.kind, c.method, fmt(c.statistic), fmt(c.adjustedPValue ?? c.pValue), fmt(c.threshold), fmt(c.psi), `${(c.unseenShare * 100).toFixed(1)}%`, result]);
   }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
   const m = report.metrics ?? {};
-  lines.push('', `${m.drifted_columns ?? 0}/${m.columns ?? 0} columns drifted; dataset drift: ${report.drift.datasetDrift ? 'YES' : 'no'}${report.drift.multivariate ? `; multivariate drift: ${report.drift.multivariate.drifted ? 'YES' : 'no'}` : ''}`, '');
-  return lines.join('\n');
+  const mv = report.drift.multivariate ? `; multivariate drift: ${report.drift.multivariate.drifted ? 'YES' : 'no'}` : '';
+  const verdict = `${m.drifted_columns ?? 0}/${m.columns ?? 0} columns drifted; dataset drift: ${report.drift.datasetDrift ? 'YES' : 'no'}${mv}`;
+  return `\n${table.join('\n')}\n\n${verdict}\n`;
 }
 
 /** Turns data errors into a message and exit 3 (the input could not be analysed). */
