@@ -65,7 +65,7 @@ export const DEFAULT_OSV_LIMITS = Object.freeze({
   /** Largest all.zip read (it is read into memory whole). */
   maxZipBytes: 2 * 1024 * 1024 * 1024,
   /** Zip members inflated concurrently (zlib runs on libuv's thread pool). */
-  inflateConcurrency: 8,
+  inflateConcurrency: 32,
   /** Record files read between two yields to the event loop (reads are synchronous: 50,000 small async reads cost 5x more). */
   readBatch: 256,
 });
