@@ -63,3 +63,17 @@ describe('renderSarif', () => {
     expect(sarifLevel('low')).toBe('note');
   });
 });
+
+describe('SARIF artifact URIs', () => {
+  it('percent-encodes file names that are not valid URI references, and leaves plain paths alone', async () => {
+    const { encodeUriReference } = await import('./render-sarif.js');
+    expect(encodeUriReference('models/a.pt')).toBe('models/a.pt');
+    expect(encodeUriReference('we<ird #1%.pkl')).toBe('we%3Cird%20%231%25.pkl');
+    const report = sampleReport();
+    const f = report.findings[0];
+    if (f) f.location = { ...f.location, uri: 'dir/<bad> name#.pkl' };
+    const sarif = renderSarif([report]);
+    expect(sarif).toContain('dir/%3Cbad%3E%20name%23.pkl');
+    expect(sarifSchemaErrors(JSON.parse(sarif))).toEqual([]);
+  });
+});

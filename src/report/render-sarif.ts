@@ -1,5 +1,16 @@
 import type { Finding, Report, RuleMeta, Severity } from './types.js';
 
+/**
+ * Report locations are file paths; SARIF's `artifactLocation.uri` is a URI reference (SARIF
+ * 2.1.0 §3.4.3, RFC 3986), so characters such as spaces, `<` or `#` in a file name are
+ * percent-encoded (a file literally named `a%20b` keeps its `%` as `%25`).
+ */
+export function encodeUriReference(path: string): string {
+  // Most paths need nothing: skip the encoder for them (SARIF logs can hold millions of results).
+  if (/^[A-Za-z0-9\-._~/]*$/.test(path)) return path;
+  return encodeURI(path).replace(/[#?[\]]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 /** SARIF `security-severity` per severity, as GitHub code scanning reads it. */
 export const SECURITY_SEVERITY: Record<Severity, string> = {
   critical: '9.5',
@@ -41,7 +52,7 @@ function sarifRule(r: RuleMeta): Record<string, unknown> {
 }
 
 function sarifResult(f: Finding, ruleIndex: Map<string, number>): Record<string, unknown> {
-  const physical: Record<string, unknown> = { artifactLocation: { uri: f.location.uri } };
+  const physical: Record<string, unknown> = { artifactLocation: { uri: encodeUriReference(f.location.uri) } };
   // A byte offset is only meaningful in the file itself; inside an archive member it goes to the logical location.
   if (f.location.offset !== undefined && f.location.member === undefined) {
     physical.region = { byteOffset: f.location.offset };
