@@ -79,7 +79,7 @@ export function auditLockfiles(options: AuditLockfilesOptions): Report {
         unresolvable++;
         drafts.push({
           ruleId: UNRESOLVABLE_REFERENCE.id,
-          message: `${d.name} (${at}) comes from a ${d.reference.kind} reference (${d.reference.value}), not a package index: its contents are not what any advisory describes${d.version === undefined ? ' and it cannot be matched against vulnerabilities' : ''}. Publish it to an index you control and pin it, or pin the reference to a commit and review it.`,
+          message: `${d.name} (${at}) comes from ${d.reference.kind === 'editable' ? 'an' : 'a'} ${d.reference.kind === 'vcs' ? 'VCS' : d.reference.kind === 'url' ? 'URL' : d.reference.kind} reference (${d.reference.value}), not a package index: its contents are not what any advisory describes${d.version === undefined ? ' and it cannot be matched against vulnerabilities' : ''}. Publish it to an index you control and pin it, or pin the reference to a commit and review it.`,
           location: { uri: d.source.file },
           evidence: { ...evidence, reference: d.reference.value, reference_kind: d.reference.kind },
           key: `${d.normalizedName}\u0000${d.reference.value}`,
