@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { buildBom } from '../bom/index.js';
 import { loadSuite, validateDataset } from '../data/index.js';
+import { auditDependencies } from '../deps/index.js';
 import { driftReport } from '../drift/index.js';
 import { BulwarkError } from '../errors.js';
 import { compareFindings } from '../report/order.js';
@@ -166,29 +167,26 @@ const bomAnalyser: Analyser = {
   run: async (c, ctx) => (await buildBom({ path: c.root, format: 'cyclonedx', reproducible: true, clock: null, ...(ctx.signal ? { signal: ctx.signal } : {}) })).report,
 };
 
-/** An analyser whose library has not landed in this build: configured use fails closed, named. */
-function notYetAvailable(kind: string, title: string, configured: (c: ProjectConfig) => boolean, where: string): Analyser {
-  return {
-    kind,
-    title,
-    configured,
-    run: () => Promise.reject(new BulwarkError('UNSUPPORTED', `the ${title} analyser (${where}) is not available in this build of bulwark`)),
-  };
-}
-
-/** Report kinds whose analyser library has not landed in this build (a configured one is incomplete). */
-export const UNAVAILABLE_ANALYSERS: readonly string[] = ['deps'];
-
 /**
- * Every analyser `bulwark check` runs, in order. The dependency audit is wired in when its library
- * lands (issue 8); until then a configured one is reported as
- * incomplete evidence, which no policy passes.
+ * The dependency audit: every configured lockfile against the project's OSV database (one report;
+ * each lockfile is a subject by digest, so the report can be attested).
  */
+const depsAnalyser: Analyser = {
+  kind: 'deps',
+  title: 'dependencies',
+  configured: (c) => c.lockfiles !== undefined && c.lockfiles.length > 0,
+  run: (c, ctx) => {
+    if (c.lockfiles === undefined || c.osvDb === undefined) throw new BulwarkError('INTERNAL', 'the dependency audit ran without lockfiles and an OSV database');
+    return auditDependencies({ path: c.lockfiles, osvDb: c.osvDb, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  },
+};
+
+/** Every analyser `bulwark check` runs, in order (one table: ARCHITECTURE.md, explicit lists). */
 export const CHECK_ANALYSERS: readonly Analyser[] = [
   scanAnalyser,
   verifyAnalyser,
   dataAnalyser,
   driftAnalyser,
-  notYetAvailable('deps', 'dependencies', (c) => c.lockfiles !== undefined, 'src/deps auditDependencies'),
+  depsAnalyser,
   bomAnalyser,
 ];

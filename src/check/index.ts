@@ -13,7 +13,10 @@ export {
   type ResolvedModel,
   type ResolvedSigner,
 } from './config.js';
-export { CHECK_ANALYSERS, UNAVAILABLE_ANALYSERS, mergeReports, type Analyser, type AnalyserContext } from './analysers.js';
+export { CHECK_ANALYSERS, mergeReports, type Analyser, type AnalyserContext } from './analysers.js';
+export { portableReport, projectPath } from './portable.js';
+export { evidenceDirectorySink, policyVerdictOf, signerNames } from './evidence-sink.js';
+export { policyGate, STARTER_POLICY_PATH, STARTER_POLICY_SOURCE } from './policy-gate.js';
 export {
   runCheck,
   failedAnalyserReport,

@@ -4,8 +4,9 @@ import type { Report } from '../report/types.js';
 import { VERSION } from '../version.js';
 import { CHECK_ANALYSERS, mergeReports, type Analyser } from './analysers.js';
 import { loadProjectConfig, type ProjectConfig } from './config.js';
-import { interimEvidenceSink } from './interim-gate.js';
+import { evidenceDirectorySink } from './evidence-sink.js';
 import { policyGate } from './policy-gate.js';
+import { portableReport } from './portable.js';
 
 /** The gate's decision. `incomplete` is never a pass (fail closed). */
 export type CheckVerdictValue = 'pass' | 'fail' | 'incomplete';
@@ -65,7 +66,10 @@ export interface PolicyGate {
 
 /** Writes the evidence directory. */
 export interface EvidenceSink {
-  write: (dir: string, input: { config: ProjectConfig; reports: readonly Report[]; verdict: CheckVerdict; clock: () => Date; signingPassword?: string | undefined }) => Promise<void>;
+  write: (
+    dir: string,
+    input: { config: ProjectConfig; reports: readonly Report[]; verdict: CheckVerdict; clock: () => Date; today: string; signingPassword?: string | undefined },
+  ) => Promise<void>;
 }
 
 /** Options of {@link runCheck}. */
@@ -86,7 +90,7 @@ export interface CheckOptions {
   analysers?: readonly Analyser[] | undefined;
   /** Default: the policy engine over the project's policy. */
   gate?: PolicyGate | undefined;
-  /** Default: the evidence directory writer. */
+  /** Default: the evidence directory writer (src/evidence writeEvidence). */
   evidence?: EvidenceSink | undefined;
 }
 
@@ -150,12 +154,12 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     let entry: CheckEntry;
     try {
       const out = await a.run(config, { today, signal: options.signal });
-      const reports = Array.isArray(out) ? out : [out];
-      const report = mergeReports(a.kind, config.root, reports);
+      const reports = (Array.isArray(out) ? out : [out]).map((r) => portableReport(r, config.root));
+      const report = mergeReports(a.kind, '.', reports);
       entry = { kind: a.kind, title: a.title, status: reports.length === 0 ? 'incomplete' : statusOf(report), reports, report };
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      const report = failedAnalyserReport(a.kind, config.root, err);
+      const report = portableReport(failedAnalyserReport(a.kind, '.', err), config.root);
       const first = report.errors[0] ?? { code: 'INTERNAL', message: String(err) };
       entry = { kind: a.kind, title: a.title, status: 'error', reports: [report], report, error: { code: first.code, message: first.message } };
     }
@@ -176,6 +180,6 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   }
   const evidenceDir = options.evidenceDir ?? config.evidence;
   options.onProgress?.({ phase: 'evidence', dir: evidenceDir });
-  await (options.evidence ?? interimEvidenceSink).write(evidenceDir, { config, reports, verdict, clock, signingPassword: options.signingPassword });
+  await (options.evidence ?? evidenceDirectorySink).write(evidenceDir, { config, reports, verdict, clock, today, signingPassword: options.signingPassword });
   return { config, entries, verdict, evidenceDir };
 }
