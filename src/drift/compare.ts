@@ -5,7 +5,7 @@
  * selectable per column, PSI and the unseen share always computed.
  */
 import { BulwarkError } from '../errors.js';
-import { binOnEdges, countOnDeciles } from './profile.js';
+import { binUnsorted } from './profile.js';
 import { isNumericKind, type RawColumn } from './read.js';
 import {
   chiSquareHomogeneity,
@@ -79,13 +79,20 @@ function fmtEdge(x: number): string {
 
 function numericResult(o: CompareColumnOptions, method: DriftMethod): Omit<ColumnDriftResult, 'column' | 'kind' | 'role' | 'missingShare'> {
   const ref = o.reference.numeric;
-  const cur = sortedFinite(o.current.values ?? new Float64Array(0));
-  if (!ref || ref.fineEdges.length === 0 || cur.length === 0) {
-    return { method: 'none', statistic: Number.NaN, threshold: 0, drifted: false, n: { reference: o.reference.count, current: cur.length }, binning: 'none', psi: Number.NaN, unseenShare: 0, histogram: { labels: [], reference: [], current: [] } };
+  const values = o.current.values ?? new Float64Array(0);
+  if (!ref || ref.fineEdges.length === 0) {
+    return { method: 'none', statistic: Number.NaN, threshold: 0, drifted: false, n: { reference: o.reference.count, current: o.current.count }, binning: 'none', psi: Number.NaN, unseenShare: 0, histogram: { labels: [], reference: [], current: [] } };
   }
-  const curFine = binOnEdges(cur, ref.fineEdges);
+  // Only KS needs the current values in order; everything else is counted in one unsorted pass.
+  const binned = binUnsorted(values, ref.fineEdges, ref.decileEdges);
+  const cur = { length: binned.count };
+  if (cur.length === 0) {
+    return { method: 'none', statistic: Number.NaN, threshold: 0, drifted: false, n: { reference: o.reference.count, current: 0 }, binning: 'none', psi: Number.NaN, unseenShare: 0, histogram: { labels: [], reference: [], current: [] } };
+  }
+  const curFine = binned.fine;
   const refFine = { counts: ref.fineCounts, under: { count: 0, sumDistance: 0 }, over: { count: 0, sumDistance: 0 }, total: o.reference.count };
-  const psi = populationStabilityIndex(ref.decileCounts, countOnDeciles(cur, ref.decileEdges));
+  const curDeciles = binned.deciles;
+  const psi = populationStabilityIndex(ref.decileCounts, curDeciles);
   const unseenShare = (curFine.under.count + curFine.over.count) / cur.length;
   const group = Math.max(1, Math.ceil(ref.fineCounts.length / HISTOGRAM_BINS));
   const labels: string[] = [];
@@ -118,7 +125,7 @@ function numericResult(o: CompareColumnOptions, method: DriftMethod): Omit<Colum
   switch (method) {
     case 'ks': {
       const refSorted = o.referenceSorted ?? Float64Array.from(ref.sample).sort();
-      const r = ksTwoSample(refSorted, cur);
+      const r = ksTwoSample(refSorted, sortedFinite(values));
       const binning = o.referenceSorted ? `raw (${r.mode} p-value)` : `reference sample of ${refSorted.length} (${r.mode} p-value)`;
       return { ...base, method, statistic: r.statistic, pValue: r.pValue, threshold: o.alpha, drifted: r.pValue < o.alpha, n: { reference: refSorted.length, current: cur.length }, binning };
     }
@@ -135,7 +142,7 @@ function numericResult(o: CompareColumnOptions, method: DriftMethod): Omit<Colum
       return { ...base, method, statistic: js, threshold: DEFAULT_JS_THRESHOLD, drifted: js >= DEFAULT_JS_THRESHOLD, n: { reference: o.reference.count, current: cur.length }, binning: `fine-${bins}+tails` };
     }
     case 'chi-square': {
-      const r = chiSquareHomogeneity(ref.decileCounts, countOnDeciles(cur, ref.decileEdges));
+      const r = chiSquareHomogeneity(ref.decileCounts, curDeciles);
       return { ...base, method, statistic: r.statistic, pValue: r.pValue ?? 1, threshold: o.alpha, drifted: (r.pValue ?? 1) < o.alpha, n: { reference: o.reference.count, current: cur.length }, binning: 'reference deciles' };
     }
     case 'z-test':
