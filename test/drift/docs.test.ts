@@ -5,7 +5,7 @@ import { driftCommand } from '../../src/cli/commands/drift.js';
 import { monitorCommand } from '../../src/cli/commands/monitor.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { DRIFT_RULES } from '../../src/drift/index.js';
-import { fixture, tempDir } from '../helpers.js';
+import { fixture, runBulwark, tempDir } from '../helpers.js';
 
 describe('drift docs', () => {
   it('every DRIFT_RULES id has docs/rules/<ID>.md starting with "# <ID> <name>"', () => {
@@ -41,6 +41,27 @@ describe('registered under a root program like run.ts', () => {
       await root.parseAsync(['drift', fixture('drift/ref.csv'), fixture('drift/cur-same.csv'), '-f', 'json', '-o', `${dir}/r.json`, '-q'], { from: 'user' });
       expect(code).toBe(0);
       expect(JSON.parse(readFileSync(`${dir}/r.json`, 'utf8'))).toHaveProperty('drift');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('through runCli (src/cli/run.ts)', () => {
+  it('drift profile, drift against the profile, monitor over a log', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const p = await runBulwark(['drift', 'profile', fixture('drift/ref.csv'), '-o', `${dir}/p.json`]);
+      expect(p.code, p.stderr).toBe(0);
+      const r = await runBulwark(['drift', `${dir}/p.json`, fixture('drift/cur-shifted.csv'), '--prediction', 'score', '--fail-on-drift']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toContain('BW-DRF-002');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(`${dir}/log.jsonl`, Array.from({ length: 300 }, (_, i) => JSON.stringify({ income: 90 + (i % 7), city: 'atlantis' })).join('\n') + '\nbroken\n');
+      const m = await runBulwark(['monitor', '--reference', `${dir}/p.json`, '--input', `${dir}/log.jsonl`, '--window', '100', '--m', '1', '--n', '1', '--columns', 'income,city', '--alerts-only']);
+      expect(m.code, m.stderr).toBe(0);
+      expect(m.stdout).toContain('"type":"alert"');
+      expect(m.stderr).toContain('1 malformed line(s)');
     } finally {
       cleanup();
     }
