@@ -210,8 +210,9 @@ export function renderProjectFile(inv: ProjectInventory): string {
   }
   out.push(
     '',
-    '# ML-BOM (CycloneDX) of the project.',
-    '# bom: true',
+    '# ML-BOM (CycloneDX 1.6) of the project: models, datasets and libraries with their digests.',
+    '# The starter policy requires one (rule ml-bom-present).',
+    'bom: true',
     '',
     '# The policy that decides (default: the starter policy shipped with bulwark).',
     '# policy: policy.yaml',
