@@ -65,7 +65,28 @@ export type GroupQuery =
   /** Distinct non-null values matching a prefilter, with row counts, most frequent first, `limit + 1` at most. */
   | { readonly kind: 'candidates'; readonly column: string; readonly pattern: string; readonly caseInsensitive: boolean; readonly limit: number }
   /** Up to `limit` distinct values (as text) of `column` on rows where `predicate` holds. */
-  | { readonly kind: 'sample'; readonly column: string; readonly predicate: Predicate; readonly limit: number };
+  | { readonly kind: 'sample'; readonly column: string; readonly predicate: Predicate; readonly limit: number }
+  /**
+   * Equal-width bin counts of several numeric columns in ONE scan (`GROUP BY GROUPING SETS`, one set
+   * per column): a fine binning (for quantiles) and optionally a coarse one (the display histogram)
+   * per column. Read with {@link readBinCounts}.
+   */
+  | { readonly kind: 'binCounts'; readonly specs: readonly BinCountSpec[] };
+
+/** Equal-width bins: bin `i` is `[lo + i * width, lo + (i + 1) * width)`, the last one closed. */
+export interface Binning {
+  readonly lo: number;
+  readonly width: number;
+  readonly n: number;
+}
+
+/** One column of a `binCounts` query. */
+export interface BinCountSpec {
+  readonly column: string;
+  /** Values below `lo` (a rounded minimum) count in bin 0, values above the last bin in the last. */
+  readonly fine: Binning;
+  readonly coarse?: Binning;
+}
 
 /** The relation a plan reads: a table function call or a quoted table name, with its own parameters. */
 export interface Relation {
@@ -188,7 +209,9 @@ function compileMetric(m: ScanMetric, d: Dialect, params: ParamList): string {
     case 'histogram': {
       if (!d.histogram) throw new Error(`the ${d.name} dialect has no histogram aggregate`);
       const x = d.toDouble(col(d, m.column));
-      const bin = `least(floor((${x} - ${d.toDouble(params.add(m.lo))}) / ${d.toDouble(params.add(m.width))}), ${numberLiteral(Math.trunc(m.n) - 1)})`;
+      // least() skips NULL arguments (least(NULL, 19) = 19), so NULL values are kept out explicitly;
+      // a value just under `lo` (a minimum rounded for display) belongs to the first bin.
+      const bin = `CASE WHEN ${x} IS NOT NULL THEN greatest(least(floor((${x} - ${d.toDouble(params.add(m.lo))}) / ${d.toDouble(params.add(m.width))}), ${numberLiteral(Math.trunc(m.n) - 1)}), 0) END`;
       return d.histogram(`CAST(${bin} AS INTEGER)`);
     }
     default: {
@@ -247,11 +270,94 @@ export function compileGroupQuery(q: GroupQuery, d: Dialect, relation: Relation)
         params: params.values,
       };
     }
+    case 'binCounts': {
+      const sel: string[] = [];
+      const sets: string[] = [];
+      const bin = (column: string, b: Binning): string => {
+        const x = d.toDouble(col(d, column));
+        const raw = `greatest(least(floor((${x} - ${d.toDouble(params.add(b.lo))}) / ${d.toDouble(params.add(b.width))}), ${numberLiteral(Math.trunc(b.n) - 1)}), 0)`;
+        // least()/greatest() skip NULL arguments on DuckDB: NULL values must stay NULL (not binned).
+        return `CAST(CASE WHEN ${x} IS NOT NULL THEN ${raw} END AS INTEGER)`;
+      };
+      q.specs.forEach((s, i) => {
+        sel.push(`${bin(s.column, s.fine)} AS f${i}`);
+        if (s.coarse) sel.push(`${bin(s.column, s.coarse)} AS c${i}`);
+        sets.push(s.coarse ? `(f${i}, c${i})` : `(f${i})`);
+      });
+      if (q.specs.length === 0) throw new Error('binCounts needs at least one column');
+      // grouping(f_i) = 0 on exactly the rows of set i: that names the column of each result row.
+      const which = q.specs.length === 1 ? '0' : `CASE ${q.specs.map((_, i) => `WHEN grouping(f${i}) = 0 THEN ${i}`).join(' ')} END`;
+      const outCols = q.specs.flatMap((s, i) => (s.coarse ? [`f${i}`, `c${i}`] : [`f${i}`]));
+      return {
+        sql: `SELECT ${which} AS k, ${outCols.join(', ')}, count(*) AS n FROM (SELECT ${sel.join(', ')} FROM ${relation.sql} AS t) AS b GROUP BY GROUPING SETS (${sets.join(', ')})`,
+        params: params.values,
+      };
+    }
     default: {
       const never: never = q;
       return never;
     }
   }
+}
+
+/** Counts of a `binCounts` query, per spec: fine and coarse bin counts (NULL values not counted). */
+export function readBinCounts(specs: readonly BinCountSpec[], rows: readonly Record<string, unknown>[]): { fine: number[]; coarse: number[] }[] {
+  const out = specs.map((s) => ({ fine: Array.from({ length: s.fine.n }, () => 0), coarse: Array.from({ length: s.coarse?.n ?? 0 }, () => 0) }));
+  for (const r of rows) {
+    const k = toNumber(r.k);
+    if (k === null) continue;
+    const o = out[k];
+    const s = specs[k];
+    if (!o || !s) continue;
+    const f = toNumber(r[`f${k}`]);
+    if (f === null) continue; // the NULL group: nulls are not binned
+    const n = toNumber(r.n) ?? 0;
+    if (f >= 0 && f < o.fine.length) o.fine[f] = (o.fine[f] ?? 0) + n;
+    const c = s.coarse ? toNumber(r[`c${k}`]) : null;
+    if (c !== null && c >= 0 && c < o.coarse.length) o.coarse[c] = (o.coarse[c] ?? 0) + n;
+  }
+  return out;
+}
+
+/**
+ * Continuous quantiles (the `quantile_cont` / `percentile_cont` definition: linear interpolation
+ * between the order statistics at ranks floor and ceil of (N - 1) q) estimated from fine bin counts.
+ * An order statistic is placed inside its bin by its rank among the bin's values (uniform spread), so
+ * it is off by less than one bin width; the interpolation of two such estimates is too. With
+ * `exact` (integer bins of width 1 starting at an integer) every order statistic, and so every
+ * quantile, is exact.
+ */
+export function quantilesFromBins(counts: readonly number[], b: Binning, range: { min: number; max: number }, qs: readonly number[], exact: boolean): number[] {
+  const total = counts.reduce((s, n) => s + n, 0);
+  if (total === 0) return [];
+  const cum: number[] = [];
+  let acc = 0;
+  for (const n of counts) {
+    cum.push(acc);
+    acc += n;
+  }
+  const orderStat = (rank: number): number => {
+    // The last bin whose cumulative start is <= rank and that holds values.
+    let lo = 0;
+    let hi = counts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((cum[mid] ?? 0) <= rank) lo = mid;
+      else hi = mid - 1;
+    }
+    while (lo > 0 && (counts[lo] ?? 0) === 0) lo--;
+    const c = counts[lo] ?? 0;
+    if (exact) return b.lo + lo;
+    const v = b.lo + (lo + (rank - (cum[lo] ?? 0) + 0.5) / Math.max(c, 1)) * b.width;
+    return Math.min(range.max, Math.max(range.min, v));
+  };
+  return qs.map((q) => {
+    const h = (total - 1) * q;
+    const f = Math.floor(h);
+    const a = orderStat(f);
+    const z = orderStat(Math.ceil(h));
+    return a + (h - f) * (z - a);
+  });
 }
 
 /** Converts an engine value (bigint, string from pg, DuckDB decimal) to a number; null stays null. */

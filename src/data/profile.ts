@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { escapeHtml, renderBarChartSvg, renderHtmlPage } from '../report/html.js';
-import { compileGroupQuery, compileScan, readScanRow, toNumber, type ScanMetric } from './plan.js';
+import { compileGroupQuery, compileScan, quantilesFromBins, readBinCounts, readScanRow, toNumber, type BinCountSpec, type Binning, type ScanMetric } from './plan.js';
 import { isNumericKind, openDataSession, subjectOf, type ColumnKind, type DataSession, type DataSource } from './source.js';
 
 /** Quantiles every numeric column gets. */
@@ -21,11 +21,19 @@ export interface ProfileDatasetOptions {
   readonly bins?: number;
   /** Top values are fetched only for columns with at most this many distinct values (a group-by each). */
   readonly topValuesMaxDistinct?: number;
+  /**
+   * Quantiles are exact (a sort per column) up to this many rows; above it, on DuckDB, they are read
+   * from {@link ProfileDatasetOptions.quantileBins} equal-width bins counted in the histogram scan
+   * (error under (max - min) / quantileBins; exact for integer columns spanning at most that many values).
+   */
+  readonly exactQuantileRows?: number;
+  /** Fine bins per numeric column for binned quantiles. */
+  readonly quantileBins?: number;
   readonly signal?: AbortSignal;
 }
 
 /** Defaults of {@link ProfileDatasetOptions}. */
-export const DEFAULT_PROFILE_OPTIONS = { topValues: 20, bins: 20, topValuesMaxDistinct: 100_000 } as const;
+export const DEFAULT_PROFILE_OPTIONS = { topValues: 20, bins: 20, topValuesMaxDistinct: 100_000, exactQuantileRows: 100_000, quantileBins: 4096 } as const;
 
 /** One column's profile. */
 export interface ColumnProfile {
@@ -43,7 +51,11 @@ export interface ColumnProfile {
   max?: number;
   mean?: number;
   std?: number;
-  /** Exact continuous quantiles (`quantile_cont` / `percentile_cont`). */
+  /**
+   * Continuous quantiles (`quantile_cont` / `percentile_cont`): exact up to `exactQuantileRows` rows
+   * (and always on PostgreSQL); beyond it on DuckDB read from fine bins, off by less than
+   * (max - min) / quantileBins (see docs/data.md) and flagged by the profile's `approxQuantiles`.
+   */
   quantiles?: { q: number; value: number }[];
   minLength?: number;
   maxLength?: number;
@@ -61,6 +73,7 @@ export interface DatasetProfile {
   target: string;
   subject: { name: string; digest: { sha256: string } };
   engine: 'duckdb' | 'postgres';
+  /** True when quantiles were estimated from fine bins (large inputs on DuckDB), not sorted exactly. */
   approxQuantiles: boolean;
   rows: number;
   columns: ColumnProfile[];
@@ -71,10 +84,12 @@ function round(n: number | null): number | undefined {
 }
 
 /** Profiles an open session (also used by validation's suggest-and-check path). */
-export async function profileSession(session: DataSession, options: Omit<ProfileDatasetOptions, 'path' | 'source'> = {}): Promise<{ rows: number; columns: ColumnProfile[] }> {
+export async function profileSession(session: DataSession, options: Omit<ProfileDatasetOptions, 'path' | 'source'> = {}): Promise<{ rows: number; columns: ColumnProfile[]; approxQuantiles: boolean }> {
   const topN = options.topValues ?? DEFAULT_PROFILE_OPTIONS.topValues;
   const bins = options.bins ?? DEFAULT_PROFILE_OPTIONS.bins;
   const topMax = options.topValuesMaxDistinct ?? DEFAULT_PROFILE_OPTIONS.topValuesMaxDistinct;
+  const exactRows = options.exactQuantileRows ?? DEFAULT_PROFILE_OPTIONS.exactQuantileRows;
+  const fineBins = Math.max(1, Math.trunc(options.quantileBins ?? DEFAULT_PROFILE_OPTIONS.quantileBins));
   const rowsM: ScanMetric = { kind: 'rowCount' };
   const metrics: ScanMetric[] = [rowsM];
   for (const c of session.columns) {
@@ -83,8 +98,9 @@ export async function profileSession(session: DataSession, options: Omit<Profile
     // for modest cardinalities and by a duplicate-key query for near-unique columns.
     metrics.push({ kind: 'nonNull', column: c.name }, { kind: 'distinct', column: c.name, approx: true });
     if (isNumericKind(c.kind)) {
+      // Quantiles come with the histograms in the second scan: exact (a sort) for small inputs, from
+      // fine bins for large ones (sorting every numeric column dominated the profile's cost).
       metrics.push({ kind: 'min', column: c.name }, { kind: 'max', column: c.name }, { kind: 'mean', column: c.name }, { kind: 'std', column: c.name });
-      metrics.push({ kind: 'quantiles', column: c.name, qs: PROFILE_QUANTILES });
     } else if (c.kind === 'text') {
       metrics.push({ kind: 'minLength', column: c.name }, { kind: 'maxLength', column: c.name });
     }
@@ -92,6 +108,8 @@ export async function profileSession(session: DataSession, options: Omit<Profile
   const scan = compileScan(metrics, session.dialect, session.relation);
   const r = readScanRow(scan, (await session.query(scan.sql, scan.params))[0] ?? {});
   const rows = r.get(rowsM) ?? 0;
+  /** Unrounded min/max for the fine bins. */
+  const rawRange = new Map<string, { min: number; max: number }>();
   const columns: ColumnProfile[] = session.columns.map((c) => {
     const nonNull = r.get({ kind: 'nonNull', column: c.name }) ?? 0;
     const p: ColumnProfile = {
@@ -112,11 +130,10 @@ export async function profileSession(session: DataSession, options: Omit<Profile
       set('max');
       set('mean');
       set('std');
-      const qs = r.list({ kind: 'quantiles', column: c.name, qs: PROFILE_QUANTILES });
-      p.quantiles = PROFILE_QUANTILES.flatMap((q, i) => {
-        const v = round(qs[i] ?? null);
-        return v === undefined ? [] : [{ q, value: v }];
-      });
+      p.quantiles = [];
+      const lo = r.get({ kind: 'min', column: c.name });
+      const hi = r.get({ kind: 'max', column: c.name });
+      if (lo !== null && hi !== null && Number.isFinite(lo) && Number.isFinite(hi)) rawRange.set(c.name, { min: lo, max: hi });
     } else if (c.kind === 'text') {
       const minL = r.get({ kind: 'minLength', column: c.name });
       const maxL = r.get({ kind: 'maxLength', column: c.name });
@@ -126,25 +143,60 @@ export async function profileSession(session: DataSession, options: Omit<Profile
     return p;
   });
 
-  // Histograms: equal-width bins over [min, max], all columns' bins in one more fused scan.
+  // Histograms (equal-width bins over [min, max]) and quantiles: one more scan of the numeric columns.
   const histCols = columns.filter((c) => isNumericKind(c.kind) && c.min !== undefined && c.max !== undefined);
-  if (histCols.length > 0 && bins > 0) {
+  const coarseOf = (c: ColumnProfile): Binning & { edges: number[] } => {
+    const lo = c.min ?? 0;
+    const hi = c.max ?? 0;
+    const n = lo === hi ? 1 : c.kind === 'integer' ? Math.min(bins, hi - lo + 1) : bins;
+    const width = lo === hi ? 1 : (hi - lo) / n;
+    return { lo, width, n, edges: Array.from({ length: n + 1 }, (_, i) => (i === n ? hi : lo + i * width)) };
+  };
+  const setQuantiles = (c: ColumnProfile, values: readonly (number | null)[]): void => {
+    c.quantiles = PROFILE_QUANTILES.flatMap((q, i) => {
+      const v = round(values[i] ?? null);
+      return v === undefined ? [] : [{ q, value: v }];
+    });
+  };
+  const binned = session.dialect.name === 'duckdb' && rows > exactRows;
+  let approxQuantiles = session.dialect.approxQuantiles;
+  if (histCols.length > 0 && binned) {
+    // One GROUPING SETS scan: per column a fine binning (quantiles, error < range / fineBins) and the
+    // display histogram's bins. Integer columns of a small span get width-1 bins: exact quantiles.
+    const specs: (BinCountSpec & { exact: boolean; range: { min: number; max: number }; edges: number[] })[] = [];
+    for (const c of histCols) {
+      const range = rawRange.get(c.name) ?? { min: c.min ?? 0, max: c.max ?? 0 };
+      const span = range.max - range.min;
+      const exact = span === 0 || (c.kind === 'integer' && Number.isSafeInteger(range.min) && span + 1 <= fineBins);
+      const fine: Binning = span === 0 ? { lo: range.min, width: 1, n: 1 } : exact ? { lo: range.min, width: 1, n: span + 1 } : { lo: range.min, width: span / fineBins, n: fineBins };
+      const coarse = coarseOf(c);
+      if (!exact) approxQuantiles = true;
+      specs.push({ column: c.name, fine, ...(bins > 0 ? { coarse: { lo: coarse.lo, width: coarse.width, n: coarse.n } } : {}), exact, range, edges: coarse.edges });
+    }
+    const q = compileGroupQuery({ kind: 'binCounts', specs }, session.dialect, session.relation);
+    const counted = readBinCounts(specs, await session.query(q.sql, q.params));
+    specs.forEach((s, i) => {
+      const c = histCols[i];
+      const got = counted[i];
+      if (!c || !got) return;
+      setQuantiles(c, quantilesFromBins(got.fine, s.fine, s.range, PROFILE_QUANTILES, s.exact));
+      if (s.coarse) c.histogram = { edges: s.edges.map((e) => Number(e.toPrecision(12))), counts: got.coarse };
+    });
+  } else if (histCols.length > 0) {
     const binMetrics = new Map<string, { edges: number[]; metrics: ScanMetric[] }>();
     const oneAggregate = session.dialect.histogram !== undefined;
-    for (const c of histCols) {
-      const lo = c.min ?? 0;
-      const hi = c.max ?? 0;
-      const n = lo === hi ? 1 : c.kind === 'integer' ? Math.min(bins, hi - lo + 1) : bins;
-      const width = lo === hi ? 1 : (hi - lo) / n;
-      const edges = Array.from({ length: n + 1 }, (_, i) => (i === n ? hi : lo + i * width));
+    for (const c of bins > 0 ? histCols : []) {
+      const { lo, width, n, edges } = coarseOf(c);
       // One histogram aggregate per column where the engine has it (DuckDB), else one filtered count per bin.
       const ms = oneAggregate
         ? [{ kind: 'histogram', column: c.name, lo, width, n } satisfies ScanMetric]
-        : edges.slice(0, -1).map((e, i): ScanMetric => ({ kind: 'countIf', predicate: { op: 'within', column: c.name, lo: e, hi: edges[i + 1] ?? hi, closed: i === n - 1 } }));
+        : edges.slice(0, -1).map((e, i): ScanMetric => ({ kind: 'countIf', predicate: { op: 'within', column: c.name, lo: e, hi: edges[i + 1] ?? c.max ?? 0, closed: i === n - 1 } }));
       binMetrics.set(c.name, { edges, metrics: ms });
     }
-    const hscan = compileScan([...binMetrics.values()].flatMap((b) => b.metrics), session.dialect, session.relation);
+    const quantileMetrics = histCols.map((c): ScanMetric => ({ kind: 'quantiles', column: c.name, qs: PROFILE_QUANTILES }));
+    const hscan = compileScan([...[...binMetrics.values()].flatMap((b) => b.metrics), ...quantileMetrics], session.dialect, session.relation);
     const hr = readScanRow(hscan, (await session.query(hscan.sql, hscan.params))[0] ?? {});
+    histCols.forEach((c, i) => setQuantiles(c, hr.list(quantileMetrics[i] as ScanMetric)));
     for (const c of histCols) {
       const b = binMetrics.get(c.name);
       if (!b) continue;
@@ -193,7 +245,7 @@ export async function profileSession(session: DataSession, options: Omit<Profile
       c.parseable = { number: share(parsesAsNumber), date: share(parsesAsIsoDate), json: share(parsesAsJson), sampled: values.length };
     });
   }
-  return { rows, columns };
+  return { rows, columns, approxQuantiles };
 }
 
 /** Rows read for the parseability shares of text columns. */
@@ -225,11 +277,17 @@ function parsesAsJson(v: string): boolean {
 /** Profiles a dataset file (or another source). Unreadable input throws a BulwarkError naming it. */
 export async function profileDataset(options: ProfileDatasetOptions): Promise<DatasetProfile> {
   const source: DataSource = options.source ?? { kind: 'file', path: options.path };
-  const subject = await subjectOf(source);
-  const session = await openDataSession(source, options.signal);
+  // The file digest (a full read) runs while the engine scans: both are I/O- and CPU-bound on
+  // different threads. A digest failure still fails the profile.
+  const subject = subjectOf(source);
+  subject.catch(() => undefined);
+  const session = await openDataSession(source, options.signal).catch(async (err: unknown) => {
+    await subject; // the digest's error first, as when the two ran in sequence
+    throw err;
+  });
   try {
-    const { rows, columns } = await profileSession(session, options);
-    return { schemaVersion: 1, kind: 'data-profile', target: options.path, subject, engine: session.dialect.name, approxQuantiles: session.dialect.approxQuantiles, rows, columns };
+    const { rows, columns, approxQuantiles } = await profileSession(session, options);
+    return { schemaVersion: 1, kind: 'data-profile', target: options.path, subject: await subject, engine: session.dialect.name, approxQuantiles, rows, columns };
   } finally {
     await session.close();
   }

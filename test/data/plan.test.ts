@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DUCKDB_DIALECT, postgresDialect } from '../../src/data/dialect.js';
-import { compileGroupQuery, compileScan, readScanRow, type ScanMetric } from '../../src/data/plan.js';
+import { compileGroupQuery, compileScan, quantilesFromBins, readBinCounts, readScanRow, type ScanMetric } from '../../src/data/plan.js';
 import { planExpectation } from '../../src/data/expectations.js';
 import type { ColumnInfo } from '../../src/data/source.js';
 import { wrapDatasetCte } from '../../src/data/source.js';
@@ -82,7 +82,7 @@ describe('metric plan compiler', () => {
     const q = compileScan([{ kind: 'quantiles', column: 'x', qs: [0.25, 0.75] }], postgresDialect(), pgRel);
     expect(q.sql).toContain('percentile_cont(ARRAY[0.25, 0.75]::double precision[]) WITHIN GROUP (ORDER BY CAST("x" AS DOUBLE PRECISION))');
     const h = compileScan([{ kind: 'histogram', column: 'x', lo: 0, width: 2.5, n: 4 }], DUCKDB_DIALECT, duck);
-    expect(h.sql).toContain('histogram(CAST(least(floor((CAST("x" AS DOUBLE) - CAST($2 AS DOUBLE)) / CAST($3 AS DOUBLE)), 3) AS INTEGER))');
+    expect(h.sql).toContain('histogram(CAST(CASE WHEN CAST("x" AS DOUBLE) IS NOT NULL THEN greatest(least(floor((CAST("x" AS DOUBLE) - CAST($2 AS DOUBLE)) / CAST($3 AS DOUBLE)), 3), 0) END AS INTEGER))');
     expect(() => compileScan([{ kind: 'histogram', column: 'x', lo: 0, width: 1, n: 2 }], postgresDialect(), pgRel)).toThrow(/no histogram/);
     const r = readScanRow(h, { m0: { entries: [{ key: 0, value: 3n }, { key: 3, value: 1n }] } });
     expect(r.list({ kind: 'histogram', column: 'x', lo: 0, width: 2.5, n: 4 })).toEqual([3, 0, 0, 1]);
@@ -99,5 +99,42 @@ describe('metric plan compiler', () => {
   it('puts the dataset CTE in front of a user SELECT, merging WITH lists', () => {
     expect(wrapDatasetCte('SELECT 1;', 'T')).toBe('WITH dataset AS (SELECT * FROM T) SELECT 1');
     expect(wrapDatasetCte('with x as (select 1) select * from x', 'T')).toBe('WITH dataset AS (SELECT * FROM T), x as (select 1) select * from x');
+  });
+
+  it('compiles fine + coarse bin counts of several columns into ONE grouping-sets scan and reads them back', () => {
+    const specs = [
+      { column: 'x', fine: { lo: 0, width: 0.5, n: 8 }, coarse: { lo: 0, width: 2, n: 2 } },
+      { column: 'y', fine: { lo: 1, width: 1, n: 3 } },
+    ];
+    const q = compileGroupQuery({ kind: 'binCounts', specs }, DUCKDB_DIALECT, duck);
+    expect(q.sql).toContain('GROUP BY GROUPING SETS ((f0, c0), (f1))');
+    expect(q.sql).toContain('CASE WHEN grouping(f0) = 0 THEN 0 WHEN grouping(f1) = 0 THEN 1 END AS k');
+    expect(q.sql.match(/read_parquet/g)).toHaveLength(1);
+    expect(q.params).toEqual(['/data/x.parquet', 0, 0.5, 0, 2, 1, 1]);
+    const rows = [
+      { k: 0, f0: 1, c0: 0, n: 2n },
+      { k: 0, f0: 7, c0: 1, n: 1n },
+      { k: 0, f0: null, c0: null, n: 5n }, // nulls: not binned
+      { k: 1, f1: 2, n: 4n },
+    ];
+    expect(readBinCounts(specs, rows)).toEqual([
+      { fine: [0, 2, 0, 0, 0, 0, 0, 1], coarse: [2, 1] },
+      { fine: [0, 0, 4], coarse: [] },
+    ]);
+    expect(() => compileGroupQuery({ kind: 'binCounts', specs: [] }, DUCKDB_DIALECT, duck)).toThrow(/at least one/);
+  });
+
+  it('estimates continuous quantiles from fine bins: exact on width-1 integer bins, within one bin width otherwise', () => {
+    // Values 10, 11, 11, 13 in width-1 bins from 10: quantile_cont(0.5) = 11, (0.75) = 11.5, (0) = 10, (1) = 13.
+    expect(quantilesFromBins([1, 2, 0, 1], { lo: 10, width: 1, n: 4 }, { min: 10, max: 13 }, [0, 0.5, 0.75, 1], true)).toEqual([10, 11, 11.5, 13]);
+    const values = Array.from({ length: 1001 }, (_, i) => (i * 7919) % 1001 / 10).sort((a, b) => a - b);
+    const n = 64;
+    const width = 100 / n;
+    const counts = Array.from({ length: n }, () => 0);
+    for (const v of values) counts[Math.min(n - 1, Math.floor(v / width))]! += 1;
+    const qs = [0.05, 0.25, 0.5, 0.75, 0.95];
+    const est = quantilesFromBins(counts, { lo: 0, width, n }, { min: 0, max: 100 }, qs, false);
+    qs.forEach((q, i) => expect(Math.abs((est[i] ?? Number.NaN) - (values[Math.round(q * 1000)] ?? 0))).toBeLessThan(width));
+    expect(quantilesFromBins([0, 0], { lo: 0, width: 1, n: 2 }, { min: 0, max: 1 }, qs, false)).toEqual([]);
   });
 });

@@ -29,6 +29,32 @@ describe('profileDataset', () => {
     expect(broken.columns.find((c) => c.name === 'age')).toMatchObject({ nulls: 1, min: -3, max: 150 });
   });
 
+  it('reads quantiles from fine bins above exactQuantileRows: within (max - min) / quantileBins of the exact ones, integers exact, same histograms', async () => {
+    const file = join(tmp.dir, 'binned.csv');
+    const lines = ['f,i,g'];
+    for (let k = 0; k < 3000; k++) {
+      const f = k % 37 === 0 ? '' : String(((k * 7919) % 3001) / 7 - 100); // nulls must not be binned
+      lines.push(`${f},${(k * 31) % 250},${k % 11 === 0 ? 1e6 : (k * 13) % 97}`);
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const exact = await profileDataset({ path: file });
+    const binned = await profileDataset({ path: file, exactQuantileRows: 100, quantileBins: 512 });
+    expect(exact.approxQuantiles).toBe(false);
+    expect(binned.approxQuantiles).toBe(true);
+    for (const c of binned.columns) {
+      const e = exact.columns.find((x) => x.name === c.name);
+      expect(c.histogram).toEqual(e?.histogram);
+      expect(c.histogram?.counts.reduce((a, b) => a + b, 0)).toBe(3000 - c.nulls);
+      expect(c.quantiles).toHaveLength(5);
+      const bound = ((c.max ?? 0) - (c.min ?? 0)) / 512;
+      c.quantiles?.forEach((q, i) => {
+        const want = e?.quantiles?.[i]?.value ?? Number.NaN;
+        if (c.name === 'i') expect(q.value).toBe(want);
+        else expect(Math.abs(q.value - want)).toBeLessThanOrEqual(bound);
+      });
+    }
+  });
+
   it('throws a PARSE_ERROR naming the file for malformed input', async () => {
     await expect(profileDataset({ path: data('truncated.parquet') })).rejects.toMatchObject({ code: 'PARSE_ERROR', message: expect.stringContaining('truncated.parquet') as string });
   });
