@@ -126,7 +126,8 @@ export function auditLockfiles(options: AuditLockfilesOptions): Report {
   }
   errors.push(...db.errors);
   const rules = [...DEPS_RULES, ...[...vulnRules.values()].sort((a, b) => (a.id < b.id ? -1 : 1))];
-  const severityOf = (id: string): Severity => rules.find((r) => r.id === id)?.severity ?? 'medium';
+  const byId = new Map(rules.map((r) => [r.id, r.severity]));
+  const severityOf = (id: string): Severity => byId.get(id) ?? 'medium';
   const findings = finaliseFindings(drafts, severityOf).sort(compareFindings);
   const used = new Set(findings.map((f) => f.ruleId));
   return {

@@ -114,6 +114,17 @@ export interface RecordSeverity {
  * conservative reading of a CVSS_V4 vector, else medium (unknown severity is not treated as low).
  */
 export function recordSeverity(record: OsvRecord): RecordSeverity {
+  const hit = severityCache.get(record);
+  if (hit !== undefined) return hit;
+  const out = computeRecordSeverity(record);
+  severityCache.set(record, out);
+  return out;
+}
+
+/** Per validated record: the same record is rated once however many dependencies it affects. */
+const severityCache = new WeakMap<OsvRecord, RecordSeverity>();
+
+function computeRecordSeverity(record: OsvRecord): RecordSeverity {
   const entries = [...(record.severity ?? []), ...(record.affected ?? []).flatMap((a) => a.severity ?? [])];
   for (const s of entries) {
     if (s.type !== 'CVSS_V3') continue;
