@@ -14,7 +14,8 @@ export async function runCommand(factory: (io: CliIo, setExit: (c: number) => vo
   } catch (err) {
     if (isBulwarkError(err)) {
       stderr += `bulwark: ${err.message}\n`;
-      code = ['USAGE', 'CONFIG_INVALID', 'FILE_NOT_FOUND', 'OUTPUT_UNWRITABLE'].includes(err.code) ? 2 : 70;
+      // As run.ts: the user's mistakes and unparsable inputs exit 2 with the message.
+      code = ['USAGE', 'CONFIG_INVALID', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'OUTPUT_UNWRITABLE', 'PARSE_ERROR', 'UNSUPPORTED', 'LIMIT_EXCEEDED'].includes(err.code) ? 2 : 70;
     } else if ((err as { code?: string }).code?.startsWith('commander.')) code = 2;
     else throw err;
   }

@@ -144,7 +144,7 @@ describe('bulwark drift (CLI)', () => {
     try {
       writeFileSync(join(dir, 'broken.parquet'), 'not a parquet file at all');
       const broken = await runCommand(driftCommand, [join(dir, 'broken.parquet'), SAME]);
-      expect(broken.code).toBe(3);
+      expect(broken.code).toBe(2);
       expect(broken.stderr).toContain('broken.parquet');
       expect(broken.stderr).not.toContain('    at ');
     } finally {

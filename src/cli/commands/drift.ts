@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { BulwarkError, isBulwarkError } from '../../errors.js';
+import { BulwarkError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import {
   buildReferenceProfile,
@@ -80,35 +80,19 @@ export function driftSummaryText(report: DriftReport): string {
   return `\n${table.join('\n')}\n\n${verdict}\n`;
 }
 
-/** Turns data errors into a message and exit 3 (the input could not be analysed). */
-async function guard(io: CliIo, setExit: (code: number) => void, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (err) {
-    if (isBulwarkError(err, 'PARSE_ERROR') || isBulwarkError(err, 'UNSUPPORTED') || isBulwarkError(err, 'FILE_UNREADABLE') || isBulwarkError(err, 'LIMIT_EXCEEDED')) {
-      io.stderr(`bulwark: ${err.message}\n`);
-      setExit(EXIT.INCOMPLETE);
-      return;
-    }
-    throw err;
-  }
-}
-
 /** Registers `bulwark drift` (and `bulwark drift profile`); `setExit` receives the exit code. */
 export function driftCommand(io: CliIo, setExit: (code: number) => void): Command {
   async function profileAction(reference: string, flags: DriftFlags): Promise<void> {
     if (flags.output === undefined) throw new BulwarkError('USAGE', 'bulwark drift profile REFERENCE needs --output FILE');
     const output = flags.output;
-    await guard(io, setExit, async () => {
-      const p = await buildReferenceProfile({
-        reference,
-        columns: flags.columns?.split(',').map((c) => c.trim()).filter(Boolean),
-        kinds: parseAssignments<ColumnKind>('--kind', flags.kind, COLUMN_KINDS),
-      });
-      await writeFileAtomic(output, serialiseProfile(p));
-      if (!flags.quiet) io.stderr(`profiled ${p.columns.length} column(s) of ${p.source.rows} row(s); written to ${output}\n`);
-      setExit(EXIT.PASS);
+    const p = await buildReferenceProfile({
+      reference,
+      columns: flags.columns?.split(',').map((c) => c.trim()).filter(Boolean),
+      kinds: parseAssignments<ColumnKind>('--kind', flags.kind, COLUMN_KINDS),
     });
+    await writeFileAtomic(output, serialiseProfile(p));
+    if (!flags.quiet) io.stderr(`profiled ${p.columns.length} column(s) of ${p.source.rows} row(s); written to ${output}\n`);
+    setExit(EXIT.PASS);
   }
   return new Command('drift')
     .description('Compare current data with a reference (data or a saved profile): per-column tests, dataset verdict, multivariate and prediction drift.')
@@ -132,32 +116,30 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
     .action(async (reference: string, current: string | undefined, flags: DriftFlags) => {
       if (current === undefined) throw new BulwarkError('USAGE', 'bulwark drift needs REFERENCE and CURRENT (or: bulwark drift profile REFERENCE --output FILE)');
       if (reference === 'profile') return profileAction(current, flags);
-      await guard(io, setExit, async () => {
-        const report = await driftReport({
-          reference,
-          current,
-          columns: flags.columns?.split(',').map((c) => c.trim()).filter(Boolean),
-          prediction: flags.prediction,
-          target: flags.target,
-          threshold: parseNumber('--threshold', flags.threshold),
-          alpha: parseNumber('--alpha', flags.alpha),
-          correction: flags.correction,
-          kinds: parseAssignments<ColumnKind>('--kind', flags.kind, COLUMN_KINDS),
-          methods: parseAssignments<DriftMethod>('--method', flags.method, DRIFT_METHODS),
-        });
-        let text: string;
-        if (flags.format === 'html') text = renderDriftHtml(report);
-        else {
-          const colour = flags.output === undefined && flags.format === 'text' && wantsColour(io, 'stdout');
-          text = renderReport(report, flags.format, colour, driftSummaryText(report));
-        }
-        if (flags.output !== undefined) {
-          await writeFileAtomic(flags.output, text);
-          if (!flags.quiet) io.stderr(`${report.findings.length} drift finding(s); report written to ${flags.output}\n`);
-        } else {
-          io.stdout(text);
-        }
-        setExit(flags.failOnDrift && report.findings.length > 0 ? EXIT.FINDINGS : EXIT.PASS);
+      const report = await driftReport({
+        reference,
+        current,
+        columns: flags.columns?.split(',').map((c) => c.trim()).filter(Boolean),
+        prediction: flags.prediction,
+        target: flags.target,
+        threshold: parseNumber('--threshold', flags.threshold),
+        alpha: parseNumber('--alpha', flags.alpha),
+        correction: flags.correction,
+        kinds: parseAssignments<ColumnKind>('--kind', flags.kind, COLUMN_KINDS),
+        methods: parseAssignments<DriftMethod>('--method', flags.method, DRIFT_METHODS),
       });
+      let text: string;
+      if (flags.format === 'html') text = renderDriftHtml(report);
+      else {
+        const colour = flags.output === undefined && flags.format === 'text' && wantsColour(io, 'stdout');
+        text = renderReport(report, flags.format, colour, driftSummaryText(report));
+      }
+      if (flags.output !== undefined) {
+        await writeFileAtomic(flags.output, text);
+        if (!flags.quiet) io.stderr(`${report.findings.length} drift finding(s); report written to ${flags.output}\n`);
+      } else {
+        io.stdout(text);
+      }
+      setExit(flags.failOnDrift && report.findings.length > 0 ? EXIT.FINDINGS : EXIT.PASS);
     });
 }
