@@ -10,8 +10,8 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI in-process with captured output (no TTY, no colours). */
-export async function runBulwark(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/** Runs the CLI in-process with captured output (no TTY, no colours); `stdin` feeds `-` inputs. */
+export async function runBulwark(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(args, {
@@ -21,6 +21,7 @@ export async function runBulwark(args: string[], env: Record<string, string> = {
     stderrIsTty: false,
     env,
     today: '2026-11-21',
+    ...(stdin !== undefined ? { stdin: [stdin] } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -9,5 +9,14 @@ const code = await runCli(process.argv.slice(2), {
   stderrIsTty: Boolean(process.stderr.isTTY),
   env: process.env,
   today: new Date().toISOString().slice(0, 10),
+  stdin: process.stdin,
+  onInterrupt: (handler) => {
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+    return () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    };
+  },
 });
 process.exitCode = code;

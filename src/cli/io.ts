@@ -9,6 +9,13 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Today's date, YYYY-MM-DD (suppression expiry). */
   today: string;
+  /** Standard input, for commands that read `-` (e.g. `monitor --input -`); absent: no input. */
+  stdin?: AsyncIterable<string | Buffer>;
+  /**
+   * Registers a handler for an interrupt (SIGINT/SIGTERM) and returns its removal, so long-running
+   * commands stop cleanly; absent in tests, which stop by closing the input.
+   */
+  onInterrupt?: (handler: () => void) => () => void;
 }
 
 /** Exit codes (ARCHITECTURE.md): the contract CI pipelines rely on. */

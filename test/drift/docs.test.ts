@@ -62,6 +62,16 @@ describe('through runCli (src/cli/run.ts)', () => {
       expect(m.code, m.stderr).toBe(0);
       expect(m.stdout).toContain('"type":"alert"');
       expect(m.stderr).toContain('1 malformed line(s)');
+      // The same log on standard input (`--input -`) gives the same alerts.
+      const s = await runBulwark(
+        ['monitor', '--reference', `${dir}/p.json`, '--input', '-', '--window', '100', '--m', '1', '--n', '1', '--columns', 'income,city', '--alerts-only'],
+        {},
+        readFileSync(`${dir}/log.jsonl`, 'utf8'),
+      );
+      expect(s.code, s.stderr).toBe(0);
+      const untimed = (out: string): unknown[] => out.trim().split('\n').map((l) => ({ ...(JSON.parse(l) as object), time: undefined }));
+      expect(untimed(s.stdout)).toEqual(untimed(m.stdout));
+      expect(s.stderr).toContain('1 malformed line(s)');
     } finally {
       cleanup();
     }

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { Command } from 'commander';
 import { BulwarkError } from '../../errors.js';
 import {
@@ -43,6 +44,12 @@ async function loadReference(path: string): Promise<DriftProfile> {
   return (await isProfileFile(path)) ? readProfile(path) : buildReferenceProfile({ reference: path });
 }
 
+/** Lines of standard input; a USAGE error when the front-end gives the command none. */
+function stdinLines(io: CliIo): AsyncIterable<string> {
+  if (io.stdin === undefined) throw new BulwarkError('USAGE', '--input -: no standard input is available here; give a file');
+  return createInterface({ input: Readable.from(io.stdin), crlfDelay: Infinity });
+}
+
 /** Registers `bulwark monitor`; `setExit` receives the exit code. Stops at end of input, or on SIGINT/SIGTERM with --follow. */
 export function monitorCommand(io: CliIo, setExit: (code: number) => void): Command {
   return new Command('monitor')
@@ -74,8 +81,7 @@ export function monitorCommand(io: CliIo, setExit: (code: number) => void): Comm
       const webhook = flags.webhook !== undefined && secret !== undefined ? createWebhookSink({ url: flags.webhook, secret, clock: Date.now, onError: (m) => io.stderr(`bulwark: ${m}\n`) }) : undefined;
       const controller = new AbortController();
       const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const removeInterrupt = io.onInterrupt?.(stop);
       try {
         const monitor = createMonitor({
           profile,
@@ -97,7 +103,7 @@ export function monitorCommand(io: CliIo, setExit: (code: number) => void): Comm
           },
         });
         const lines: AsyncIterable<string> =
-          flags.input === '-' ? createInterface({ input: process.stdin, crlfDelay: Infinity }) : followLines({ path: flags.input, follow: flags.follow ?? false, signal: controller.signal });
+          flags.input === '-' ? stdinLines(io) : followLines({ path: flags.input, follow: flags.follow ?? false, signal: controller.signal });
         for await (const line of lines) {
           if (controller.signal.aborted) break;
           await monitor.pushLine(line);
@@ -106,8 +112,7 @@ export function monitorCommand(io: CliIo, setExit: (code: number) => void): Comm
         if (!flags.quiet) io.stderr(`${s.events} event(s), ${s.malformed} malformed line(s), ${s.windows} window(s), ${s.alerts} alert(s)\n`);
         setExit(flags.failOnAlert && s.alerts > 0 ? EXIT.FINDINGS : EXIT.PASS);
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        removeInterrupt?.();
         await served?.close();
       }
     });
