@@ -102,7 +102,7 @@ function defaultOnce() {
     const profile = await profileDataset({ path: ${JSON.stringify(FILE)} });
     const t1 = process.hrtime.bigint();
     const suite = suggestFromProfile(profile);
-    const report = await validateDataset({ path: ${JSON.stringify(FILE)}, suite });
+    const report = await validateDataset({ path: ${JSON.stringify(FILE)}, suite, profile });
     const t2 = process.hrtime.bigint();
     ${RSS}
     process.stdout.write(JSON.stringify({ s: Number(t2 - t0) / 1e9, profileS: Number(t1 - t0) / 1e9, validateS: Number(t2 - t1) / 1e9, maxRssKb,

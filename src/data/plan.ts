@@ -64,6 +64,15 @@ export type GroupQuery =
   | { readonly kind: 'duplicateKeys'; readonly columns: readonly string[] }
   /** Distinct non-null values matching a prefilter, with row counts, most frequent first, `limit + 1` at most. */
   | { readonly kind: 'candidates'; readonly column: string; readonly pattern: string; readonly caseInsensitive: boolean; readonly limit: number }
+  /**
+   * Distinct non-null values matching ANY of `patterns` (detector prefilters), with row counts, most
+   * frequent first, `limit + 1` at most, and `total` (rows matching, over all values). `distinctFirst`
+   * groups before matching, so each regex runs once per distinct value instead of once per row: the
+   * cheaper plan for low-cardinality columns; the answer is the same.
+   */
+  | { readonly kind: 'candidateValues'; readonly column: string; readonly patterns: readonly { readonly pattern: string; readonly caseInsensitive: boolean }[]; readonly limit: number; readonly distinctFirst: boolean }
+  /** Distinct values of each column among the first `rows` rows the engine reads (a cheap cardinality hint). */
+  | { readonly kind: 'prefixDistinct'; readonly columns: readonly string[]; readonly rows: number }
   /** Up to `limit` distinct values (as text) of `column` on rows where `predicate` holds. */
   | { readonly kind: 'sample'; readonly column: string; readonly predicate: Predicate; readonly limit: number }
   /**
@@ -261,6 +270,29 @@ export function compileGroupQuery(q: GroupQuery, d: Dialect, relation: Relation)
         sql: `SELECT ${v} AS v, count(*) AS n FROM ${relation.sql} AS t WHERE ${col(d, q.column)} IS NOT NULL AND ${match} GROUP BY 1 ORDER BY n DESC, v LIMIT ${numberLiteral(Math.trunc(q.limit) + 1)}`,
         params: params.values,
       };
+    }
+    case 'candidateValues': {
+      if (q.patterns.length === 0) throw new Error('candidateValues needs at least one pattern');
+      const v = d.toText(col(d, q.column));
+      const limit = numberLiteral(Math.trunc(q.limit) + 1);
+      if (q.distinctFirst) {
+        const match = q.patterns.map((p) => d.regexMatch('v', params.add(p.pattern), p.caseInsensitive)).join(' OR ');
+        return {
+          sql: `SELECT v, n, sum(n) OVER () AS total FROM (SELECT ${v} AS v, count(*) AS n FROM ${relation.sql} AS t WHERE ${col(d, q.column)} IS NOT NULL GROUP BY 1) AS g WHERE ${match} ORDER BY n DESC, v LIMIT ${limit}`,
+          params: params.values,
+        };
+      }
+      const match = q.patterns.map((p) => d.regexMatch(v, params.add(p.pattern), p.caseInsensitive)).join(' OR ');
+      return {
+        sql: `SELECT v, n, sum(n) OVER () AS total FROM (SELECT ${v} AS v, count(*) AS n FROM ${relation.sql} AS t WHERE ${col(d, q.column)} IS NOT NULL AND (${match}) GROUP BY 1) AS g ORDER BY n DESC, v LIMIT ${limit}`,
+        params: params.values,
+      };
+    }
+    case 'prefixDistinct': {
+      if (q.columns.length === 0) throw new Error('prefixDistinct needs at least one column');
+      const inner = q.columns.map((c, i) => `${col(d, c)} AS ${d.quote(`p${i}`)}`).join(', ');
+      const outer = q.columns.map((_, i) => `count(DISTINCT ${d.toText(d.quote(`p${i}`))}) AS ${d.quote(`d${i}`)}`).join(', ');
+      return { sql: `SELECT count(*) AS rows, ${outer} FROM (SELECT ${inner} FROM ${relation.sql} AS t LIMIT ${numberLiteral(Math.trunc(q.rows))}) AS s`, params: params.values };
     }
     case 'sample': {
       const v = d.toText(col(d, q.column));

@@ -14,6 +14,7 @@ import { compileGroupQuery, compileScan, readScanRow, toNumber, type ScanMetric 
 import { DATA_RULES, ruleForExpectation } from './rules.js';
 import { openDataSession, subjectOf, isNumericKind, type DataSession, type DataSource } from './source.js';
 import type { ExpectationSuite } from './suite.js';
+import type { DatasetProfile } from './profile.js';
 
 /** Bounds of a validation run. */
 export interface DataLimits {
@@ -56,6 +57,12 @@ export interface ValidateDatasetOptions {
   /** Rule metadata of custom detectors/poisoning, added to the report's rules. */
   readonly extraRules?: readonly RuleMeta[];
   readonly limits?: Partial<DataLimits>;
+  /**
+   * A profile of the SAME dataset (used only when its subject SHA-256 equals this file's): a column it
+   * proved unique (checked exactly) answers a single-column `unique` expectation without repeating
+   * the group-by. The profile + suggest + validate path of a trusted dataset then reads it less.
+   */
+  readonly profile?: DatasetProfile;
   readonly signal?: AbortSignal;
 }
 
@@ -122,55 +129,60 @@ interface ColumnDetection {
   readonly estimated: boolean;
 }
 
+/** Rows read for the cardinality hint that picks the candidate query's plan per text column. */
+export const CARDINALITY_PREFIX_ROWS = 10_000;
+
 async function detectColumn(
   session: DataSession,
   column: string,
   groups: readonly DetectorGroup[],
-  candidateCounts: readonly number[],
+  distinctFirst: boolean,
   limits: DataLimits,
 ): Promise<{ detection: ColumnDetection; queries: number; verified: number }> {
   const hits = new Map<string, DetectorHit>();
   const rowsByValue: Record<'pii' | 'injection', Map<string, number>> = { pii: new Map(), injection: new Map() };
   let estimated = false;
-  let queries = 0;
   let verified = 0;
   const scale: Record<'pii' | 'injection', number> = { pii: 1, injection: 1 };
-  for (const [gi, group] of groups.entries()) {
-    const candidates = candidateCounts[gi] ?? 0;
-    if (candidates === 0) continue;
-    const q = compileGroupQuery({ kind: 'candidates', column, pattern: group.pattern, caseInsensitive: group.caseInsensitive, limit: limits.maxCandidates }, session.dialect, session.relation);
-    const rows = await session.query(q.sql, q.params);
-    queries++;
-    let fetched = rows.map((r) => ({ v: String(r.v), n: toNumber(r.n) ?? 0 }));
-    if (fetched.length > limits.maxCandidates) {
-      // Beyond the cap the most frequent candidates are verified and the rate is scaled to all candidates.
-      estimated = true;
-      fetched = fetched.slice(0, limits.maxCandidates);
-      const fetchedRows = fetched.reduce((s, r) => s + r.n, 0);
-      const factor = fetchedRows > 0 ? candidates / fetchedRows : 1;
-      for (const d of group.detectors) scale[d.category] = Math.max(scale[d.category], factor);
-    }
-    const filters = group.detectors.map((d) => jsPrefilter(d));
-    for (const { v, n } of fetched) {
-      for (const [di, d] of group.detectors.entries()) {
-        const re = filters[di];
-        if (re && !re.test(v)) continue;
-        verified++;
-        const verdict = d.verify(v);
-        if (!verdict.hit) continue;
-        const key = d.id;
-        let hit = hits.get(key);
-        if (!hit) {
-          hit = { column, detector: d, rows: 0, distinct: 0, maxScore: 0, samples: [], details: new Set() };
-          hits.set(key, hit);
-        }
-        hit.rows += n;
-        hit.distinct += 1;
-        hit.maxScore = Math.max(hit.maxScore, verdict.score ?? 0);
-        if (verdict.detail !== undefined && hit.details.size < 10) hit.details.add(verdict.detail);
-        if (hit.samples.length < limits.samples) hit.samples.push(d.mask(v).slice(0, 120));
-        rowsByValue[d.category].set(v, n);
+  const detectors = groups.flatMap((g) => g.detectors);
+  // ONE query per column for every prefilter group: each regex runs once per row (or once per distinct
+  // value), and the candidates' row total comes with it, so the fused scan needs no regex at all.
+  const q = compileGroupQuery(
+    { kind: 'candidateValues', column, patterns: groups.map((g) => ({ pattern: g.pattern, caseInsensitive: g.caseInsensitive })), limit: limits.maxCandidates, distinctFirst },
+    session.dialect,
+    session.relation,
+  );
+  const rows = await session.query(q.sql, q.params);
+  let fetched = rows.map((r) => ({ v: String(r.v), n: toNumber(r.n) ?? 0 }));
+  if (fetched.length > limits.maxCandidates) {
+    // Beyond the cap the most frequent candidates are verified and the rate is scaled to all candidates.
+    estimated = true;
+    const candidates = toNumber(rows[0]?.total) ?? 0;
+    fetched = fetched.slice(0, limits.maxCandidates);
+    const fetchedRows = fetched.reduce((s, r) => s + r.n, 0);
+    const factor = fetchedRows > 0 ? candidates / fetchedRows : 1;
+    for (const d of detectors) scale[d.category] = Math.max(scale[d.category], factor);
+  }
+  const filters = detectors.map((d) => jsPrefilter(d));
+  for (const { v, n } of fetched) {
+    for (const [di, d] of detectors.entries()) {
+      const re = filters[di];
+      if (re && !re.test(v)) continue;
+      verified++;
+      const verdict = d.verify(v);
+      if (!verdict.hit) continue;
+      const key = d.id;
+      let hit = hits.get(key);
+      if (!hit) {
+        hit = { column, detector: d, rows: 0, distinct: 0, maxScore: 0, samples: [], details: new Set() };
+        hits.set(key, hit);
       }
+      hit.rows += n;
+      hit.distinct += 1;
+      hit.maxScore = Math.max(hit.maxScore, verdict.score ?? 0);
+      if (verdict.detail !== undefined && hit.details.size < 10) hit.details.add(verdict.detail);
+      if (hit.samples.length < limits.samples) hit.samples.push(d.mask(v).slice(0, 120));
+      rowsByValue[d.category].set(v, n);
     }
   }
   const sum = (m: Map<string, number>): number => [...m.values()].reduce((s, n) => s + n, 0);
@@ -180,17 +192,18 @@ async function detectColumn(
       rowsByCategory: { pii: Math.round(sum(rowsByValue.pii) * scale.pii), injection: Math.round(sum(rowsByValue.injection) * scale.injection) },
       estimated,
     },
-    queries,
+    queries: 1,
     verified,
   };
 }
 
-async function runFollowUp(session: DataSession, p: PlannedExpectation): Promise<FollowUpResult> {
+async function runFollowUp(session: DataSession, p: PlannedExpectation, knownUnique: ReadonlySet<string>): Promise<FollowUpResult> {
   const f = p.followUp;
   switch (f.kind) {
     case 'none':
       return { kind: 'none' };
     case 'duplicates': {
+      if (f.columns.length === 1 && knownUnique.has(f.columns[0] ?? '')) return { kind: 'duplicates', groups: 0, rows: 0 };
       const q = compileGroupQuery({ kind: 'duplicateKeys', columns: f.columns }, session.dialect, session.relation);
       const row = (await session.query(q.sql, q.params))[0] ?? {};
       return { kind: 'duplicates', groups: toNumber(row.groups) ?? 0, rows: toNumber(row.rows) ?? 0 };
@@ -269,9 +282,15 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
   const errors: ReportError[] = [];
   const skipped: Skipped[] = [];
   let session: DataSession;
+  // The file digest (a full read) runs while the engine scans; its error wins if both fail, as when
+  // the two ran one after the other.
+  const subject = subjectOf(source);
+  subject.catch(() => undefined);
   try {
-    report.subjects.push(await subjectOf(source));
-    session = await openDataSession(source, options.signal);
+    session = await openDataSession(source, options.signal).catch(async (err: unknown) => {
+      await subject;
+      throw err;
+    });
   } catch (err) {
     if (isBulwarkError(err) && err.code !== 'INTERNAL' && err.code !== 'ABORTED') {
       report.errors.push({ uri: options.path, code: err.code, message: err.message });
@@ -300,12 +319,16 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
     const base: ScanMetric[] = [{ kind: 'rowCount' }, ...columns.map((c): ScanMetric => ({ kind: 'nonNull', column: c.name }))];
     const oversized = textColumns.map((c): ScanMetric => ({ kind: 'countIf', predicate: { op: 'lengthOutside', column: c.name, max: limits.oversizedChars } }));
     const maxLen = textColumns.map((c): ScanMetric => ({ kind: 'maxLength', column: c.name }));
-    const candidateMetrics = textColumns.map((c) => groups.map((g): ScanMetric => ({ kind: 'countIf', predicate: { op: 'regex', column: c.name, pattern: g.pattern, caseInsensitive: g.caseInsensitive, negate: false } })));
     const distinctForPoison = options.label !== undefined ? textColumns.map((c): ScanMetric => ({ kind: 'distinct', column: c.name, approx: false })) : [];
-    const scan = compileScan([...base, ...oversized, ...maxLen, ...candidateMetrics.flat(), ...distinctForPoison, ...planned.flatMap((p) => p.metrics)], session.dialect, session.relation);
+    const scan = compileScan([...base, ...oversized, ...maxLen, ...distinctForPoison, ...planned.flatMap((p) => p.metrics)], session.dialect, session.relation);
     const row = (await session.query(scan.sql, scan.params))[0] ?? {};
     queries++;
     const results = readScanRow(scan, row);
+    const digest = await subject;
+    report.subjects.push(digest);
+    const knownUnique = new Set(
+      options.profile && options.profile.subject.digest.sha256 === digest.digest.sha256 ? options.profile.columns.filter((c) => c.unique === true).map((c) => c.name) : [],
+    );
     const rowCount = results.get({ kind: 'rowCount' }) ?? 0;
     metrics.rows = rowCount;
     metrics.columns = columns.length;
@@ -316,8 +339,8 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
       let follow: FollowUpResult = { kind: 'none' };
       let outcome: Outcome;
       try {
-        follow = await runFollowUp(session, p);
-        if (p.followUp.kind !== 'none') queries++;
+        follow = await runFollowUp(session, p, knownUnique);
+        if (p.followUp.kind !== 'none' && !(p.followUp.kind === 'duplicates' && p.followUp.columns.length === 1 && knownUnique.has(p.followUp.columns[0] ?? ''))) queries++;
         outcome = p.evaluate(results, follow);
       } catch (err) {
         if (!isBulwarkError(err) || err.code === 'ABORTED' || err.code === 'INTERNAL') throw err;
@@ -374,10 +397,20 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
     const totals = { pii: 0, injection: 0 };
     const rates = { pii: 0, injection: 0 };
     let verified = 0;
-    for (const [ci, c] of textColumns.entries()) {
-      const counts = (candidateMetrics[ci] ?? []).map((m) => results.get(m) ?? 0);
-      if (counts.every((n) => n === 0)) continue;
-      const { detection, queries: q, verified: v } = await detectColumn(session, c.name, groups, counts, limits);
+    const scanned = groups.length > 0 ? textColumns.filter((c) => (results.get({ kind: 'nonNull', column: c.name }) ?? 0) > 0) : [];
+    // Low-cardinality columns (few distinct values among the first rows) are matched per distinct value.
+    const lowCardinality = new Set<string>();
+    if (scanned.length > 0) {
+      const q = compileGroupQuery({ kind: 'prefixDistinct', columns: scanned.map((c) => c.name), rows: CARDINALITY_PREFIX_ROWS }, session.dialect, session.relation);
+      const hint = (await session.query(q.sql, q.params))[0] ?? {};
+      queries++;
+      const seen = toNumber(hint.rows) ?? 0;
+      scanned.forEach((c, i) => {
+        if ((toNumber(hint[`d${i}`]) ?? seen) * 20 <= seen) lowCardinality.add(c.name);
+      });
+    }
+    for (const c of scanned) {
+      const { detection, queries: q, verified: v } = await detectColumn(session, c.name, groups, lowCardinality.has(c.name), limits);
       queries += q;
       verified += v;
       const nonNull = results.get({ kind: 'nonNull', column: c.name }) ?? 0;
@@ -441,6 +474,15 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
     }
   } finally {
     await session.close();
+    if (report.subjects.length === 0) {
+      // The run stopped before the digest was collected: the subject still names the file.
+      await subject.then(
+        (d) => report.subjects.push(d),
+        (err: unknown) => {
+          if (isBulwarkError(err)) errors.push({ uri, code: err.code, message: err.message });
+        },
+      );
+    }
   }
   const allRules = [...DATA_RULES, ...DETECTOR_RULES, ...POISON_RULES_ADAPTED, ...(options.extraRules ?? [])];
   const severity = new Map(allRules.map((r) => [r.id, r.severity]));

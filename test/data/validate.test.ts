@@ -113,7 +113,7 @@ describe('validateDataset: expectation suite', () => {
 });
 
 describe('validateDataset: detectors, oversized values, poisoning', () => {
-  it('counts prefilter candidates in the scan and verifies DISTINCT candidates in JS', async () => {
+  it('finds prefilter candidates in one query per column and verifies DISTINCT candidates in JS', async () => {
     const r = await validateDataset({ path: data('values.csv'), detectors: DETECTORS, extraRules: [] });
     const email = r.findings.find((f) => f.evidence?.detector === 'pii/email');
     // 10 planted e-mails + one repeat of user0@example.com: 11 rows, 10 distinct values
