@@ -10,7 +10,7 @@ export interface CliIo {
   /** Today's date, YYYY-MM-DD (suppression expiry). */
   today: string;
   /** Standard input, for commands that read `-` (e.g. `monitor --input -`); absent: no input. */
-  stdin?: AsyncIterable<string | Buffer>;
+  stdin?: AsyncIterable<string | Buffer> | Iterable<string | Buffer>;
   /**
    * Registers a handler for an interrupt (SIGINT/SIGTERM) and returns its removal, so long-running
    * commands stop cleanly; absent in tests, which stop by closing the input.
