@@ -10,11 +10,11 @@ import type { FindingDraft, Report, ReportError, RuleMeta, Skipped } from '../re
 import { VERSION } from '../version.js';
 import { DEFAULT_VALUE_DETECTORS, DETECTOR_RULES, POISON_ANALYSIS, POISON_RULES_ADAPTED, type PoisonInput, type PoisonResult, type ValueDetector } from './detectors-adapter.js';
 import { planExpectation, type FollowUpResult, type Outcome, type PlannedExpectation } from './expectations.js';
-import { compileGroupQuery, compileScan, readScanRow, toNumber, type ScanMetric } from './plan.js';
+import { compileGroupQuery, compileScan, metricKey, readScanRow, toNumber, type ScanMetric, type ScanResults } from './plan.js';
 import { DATA_RULES, ruleForExpectation } from './rules.js';
 import { openDataSession, subjectOf, isNumericKind, type DataSession, type DataSource } from './source.js';
 import type { ExpectationSuite } from './suite.js';
-import type { DatasetProfile } from './profile.js';
+import type { ColumnProfile, DatasetProfile } from './profile.js';
 
 /** Bounds of a validation run. */
 export interface DataLimits {
@@ -127,6 +127,91 @@ interface ColumnDetection {
   /** Rows whose value has a verified hit, per category (union over detectors). */
   readonly rowsByCategory: Record<'pii' | 'injection', number>;
   readonly estimated: boolean;
+}
+
+/**
+ * The scan aggregates a profile of the same bytes answers EXACTLY: row and null counts, text lengths,
+ * exact distinct counts, a range check whose bounds clear the profiled min/max by more than their
+ * 12-digit rounding, a set check on a text column whose every value the profile lists. Anything
+ * else (undefined) is left to the scan.
+ */
+export function answerFromProfile(profile: DatasetProfile, metric: ScanMetric): number | null | undefined {
+  const col = (name: string): ColumnProfile | undefined => profile.columns.find((c) => c.name === name);
+  const clears = (c: ColumnProfile, bound: number | undefined, observed: number | undefined, below: boolean): boolean => {
+    if (bound === undefined) return true;
+    if (observed === undefined) return false;
+    // Profiled min/max are rounded to 12 significant digits: exact for 0 and for integers below 1e12.
+    if (observed === 0 || (c.kind === 'integer' && Math.abs(observed) < 1e12 && Number.isInteger(observed))) return below ? bound <= observed : bound >= observed;
+    const tol = Math.abs(observed) * 1e-10;
+    return below ? bound < observed - tol : bound > observed + tol;
+  };
+  switch (metric.kind) {
+    case 'rowCount':
+      return profile.rows;
+    case 'nonNull': {
+      const c = col(metric.column);
+      return c ? profile.rows - c.nulls : undefined;
+    }
+    case 'distinct': {
+      const c = col(metric.column);
+      return c && !c.distinctApprox && !metric.approx ? c.distinct : undefined;
+    }
+    case 'minLength':
+    case 'maxLength': {
+      const c = col(metric.column);
+      if (c?.kind !== 'text') return undefined;
+      if (c.nulls === profile.rows) return null;
+      return (metric.kind === 'minLength' ? c.minLength : c.maxLength) ?? undefined;
+    }
+    case 'countIf': {
+      const p = metric.predicate;
+      switch (p.op) {
+        case 'isNull':
+          return col(p.column)?.nulls;
+        case 'outside': {
+          const c = col(p.column);
+          if (!c || !isNumericKind(c.kind)) return undefined;
+          if (c.nulls === profile.rows) return 0;
+          return clears(c, p.min, c.min, true) && clears(c, p.max, c.max, false) ? 0 : undefined;
+        }
+        case 'lengthOutside': {
+          const c = col(p.column);
+          if (c?.kind !== 'text') return undefined;
+          if (c.nulls === profile.rows) return 0;
+          if (c.minLength === undefined || c.maxLength === undefined) return undefined;
+          return (p.min === undefined || Math.trunc(p.min) <= c.minLength) && (p.max === undefined || Math.trunc(p.max) >= c.maxLength) ? 0 : undefined;
+        }
+        case 'notInSet': {
+          const c = col(p.column);
+          // Text columns only: the profile's values are the engine's own text of each value.
+          if (c?.kind !== 'text' || !c.top || c.distinctApprox || c.top.length !== c.distinct || p.values.length === 0) return undefined;
+          const allowed = new Set(p.values);
+          return c.top.reduce((n, t) => n + (allowed.has(t.value) ? 0 : t.count), 0);
+        }
+        case 'within':
+        case 'regex':
+        case 'notParseable':
+        case 'compareFails':
+          return undefined;
+        default: {
+          const never: never = p;
+          return never;
+        }
+      }
+    }
+    case 'min':
+    case 'max':
+    case 'mean':
+    case 'std':
+    case 'quantile':
+    case 'quantiles':
+    case 'histogram':
+      return undefined;
+    default: {
+      const never: never = metric;
+      return never;
+    }
+  }
 }
 
 /** Rows read for the cardinality hint that picks the candidate query's plan per text column. */
@@ -320,15 +405,45 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
     const oversized = textColumns.map((c): ScanMetric => ({ kind: 'countIf', predicate: { op: 'lengthOutside', column: c.name, max: limits.oversizedChars } }));
     const maxLen = textColumns.map((c): ScanMetric => ({ kind: 'maxLength', column: c.name }));
     const distinctForPoison = options.label !== undefined ? textColumns.map((c): ScanMetric => ({ kind: 'distinct', column: c.name, approx: false })) : [];
-    const scan = compileScan([...base, ...oversized, ...maxLen, ...distinctForPoison, ...planned.flatMap((p) => p.metrics)], session.dialect, session.relation);
-    const row = (await session.query(scan.sql, scan.params))[0] ?? {};
-    queries++;
-    const results = readScanRow(scan, row);
+    // With a profile of the same bytes, what it answers exactly is not scanned again. The digest is
+    // checked once it is known; on a mismatch everything is scanned after all.
+    const wanted = [...base, ...oversized, ...maxLen, ...distinctForPoison, ...planned.flatMap((p) => p.metrics)];
+    const scanAll = async (ms: readonly ScanMetric[]): Promise<ScanResults | undefined> => {
+      if (ms.length === 0) return undefined;
+      const scan = compileScan(ms, session.dialect, session.relation);
+      const row = (await session.query(scan.sql, scan.params))[0] ?? {};
+      queries++;
+      return readScanRow(scan, row);
+    };
+    const answered = new Map<string, number | null>();
+    const rest: ScanMetric[] = [];
+    for (const m of wanted) {
+      const a = options.profile ? answerFromProfile(options.profile, m) : undefined;
+      if (a === undefined) rest.push(m);
+      else answered.set(metricKey(m), a);
+    }
+    let scanned = await scanAll(rest);
     const digest = await subject;
     report.subjects.push(digest);
-    const knownUnique = new Set(
-      options.profile && options.profile.subject.digest.sha256 === digest.digest.sha256 ? options.profile.columns.filter((c) => c.unique === true).map((c) => c.name) : [],
-    );
+    const sameBytes = options.profile !== undefined && options.profile.subject.digest.sha256 === digest.digest.sha256;
+    if (!sameBytes && answered.size > 0) {
+      answered.clear();
+      scanned = await scanAll(wanted);
+    }
+    metrics.metrics_from_profile = answered.size;
+    const results: ScanResults = {
+      get: (m) => {
+        const key = metricKey(m);
+        if (answered.has(key)) return answered.get(key) ?? null;
+        if (!scanned) throw new Error(`metric not in the plan: ${key}`);
+        return scanned.get(m);
+      },
+      list: (m) => {
+        if (!scanned) throw new Error(`metric not in the plan: ${metricKey(m)}`);
+        return scanned.list(m);
+      },
+    };
+    const knownUnique = new Set(sameBytes ? (options.profile?.columns ?? []).filter((c) => c.unique === true).map((c) => c.name) : []);
     const rowCount = results.get({ kind: 'rowCount' }) ?? 0;
     metrics.rows = rowCount;
     metrics.columns = columns.length;
@@ -397,19 +512,19 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
     const totals = { pii: 0, injection: 0 };
     const rates = { pii: 0, injection: 0 };
     let verified = 0;
-    const scanned = groups.length > 0 ? textColumns.filter((c) => (results.get({ kind: 'nonNull', column: c.name }) ?? 0) > 0) : [];
+    const detectable = groups.length > 0 ? textColumns.filter((c) => (results.get({ kind: 'nonNull', column: c.name }) ?? 0) > 0) : [];
     // Low-cardinality columns (few distinct values among the first rows) are matched per distinct value.
     const lowCardinality = new Set<string>();
-    if (scanned.length > 0) {
-      const q = compileGroupQuery({ kind: 'prefixDistinct', columns: scanned.map((c) => c.name), rows: CARDINALITY_PREFIX_ROWS }, session.dialect, session.relation);
+    if (detectable.length > 0) {
+      const q = compileGroupQuery({ kind: 'prefixDistinct', columns: detectable.map((c) => c.name), rows: CARDINALITY_PREFIX_ROWS }, session.dialect, session.relation);
       const hint = (await session.query(q.sql, q.params))[0] ?? {};
       queries++;
       const seen = toNumber(hint.rows) ?? 0;
-      scanned.forEach((c, i) => {
+      detectable.forEach((c, i) => {
         if ((toNumber(hint[`d${i}`]) ?? seen) * 20 <= seen) lowCardinality.add(c.name);
       });
     }
-    for (const c of scanned) {
+    for (const c of detectable) {
       const { detection, queries: q, verified: v } = await detectColumn(session, c.name, groups, lowCardinality.has(c.name), limits);
       queries += q;
       verified += v;

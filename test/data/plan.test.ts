@@ -124,6 +124,20 @@ describe('metric plan compiler', () => {
     expect(() => compileGroupQuery({ kind: 'binCounts', specs: [] }, DUCKDB_DIALECT, duck)).toThrow(/at least one/);
   });
 
+  it('compiles the candidate query per row or per distinct value, and the cardinality hint', () => {
+    const patterns = [{ pattern: '@', caseInsensitive: false }, { pattern: '<script', caseInsensitive: true }];
+    const rows = compileGroupQuery({ kind: 'candidateValues', column: 'c', patterns, limit: 10, distinctFirst: false }, DUCKDB_DIALECT, duck);
+    expect(rows.sql).toContain(`AND (regexp_matches(CAST("c" AS VARCHAR), $2) OR regexp_matches(CAST("c" AS VARCHAR), $3, 'i')) GROUP BY 1`);
+    expect(rows.sql).toContain('sum(n) OVER () AS total');
+    expect(rows.sql).toMatch(/LIMIT 11$/);
+    const distinct = compileGroupQuery({ kind: 'candidateValues', column: 'c', patterns, limit: 10, distinctFirst: true }, postgresDialect(), pgRel);
+    expect(distinct.sql).toContain('GROUP BY 1) AS g WHERE (v ~ $1) OR (v ~* $2) ORDER BY n DESC, v');
+    expect(distinct.params).toEqual(['@', '<script']);
+    const hint = compileGroupQuery({ kind: 'prefixDistinct', columns: ['a', 'b'], rows: 100 }, DUCKDB_DIALECT, duck);
+    expect(hint.sql).toContain('LIMIT 100) AS s');
+    expect(hint.sql).toContain('count(DISTINCT CAST("p1" AS VARCHAR)) AS "d1"');
+  });
+
   it('estimates continuous quantiles from fine bins: exact on width-1 integer bins, within one bin width otherwise', () => {
     // Values 10, 11, 11, 13 in width-1 bins from 10: quantile_cont(0.5) = 11, (0.75) = 11.5, (0) = 10, (1) = 13.
     expect(quantilesFromBins([1, 2, 0, 1], { lo: 10, width: 1, n: 4 }, { min: 10, max: 13 }, [0, 0.5, 0.75, 1], true)).toEqual([10, 11, 11.5, 13]);

@@ -2,7 +2,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ValueDetector } from '../../src/data/detectors-adapter.js';
-import { DATA_RULES, loadSuite, parseSuite, validateDataset, type ExpectationSuite } from '../../src/data/index.js';
+import { DATA_RULES, loadSuite, parseSuite, profileDataset, suggestFromProfile, validateDataset, type ExpectationSuite } from '../../src/data/index.js';
 import { fixture, tempDir } from '../helpers.js';
 
 const data = (f: string): string => fixture(`data/${f}`);
@@ -123,6 +123,38 @@ describe('validateDataset: detectors, oversized values, poisoning', () => {
     const formula = r.findings.find((f) => f.evidence?.detector === 'injection/formula');
     expect(formula?.evidence).toMatchObject({ column: 'comment', values: 4 }); // -3.2 is a number, not flagged
     expect(r.metrics).toMatchObject({ pii_values: 11, pii_rate: 0.108911, injection_values: 4, injection_rate: 0.039604 });
+  });
+
+  it('matches a low-cardinality column per distinct value and a high-cardinality one per row, with the same answers', async () => {
+    const file = join(tmp.dir, 'cardinality.csv');
+    const kinds = ['ops@example.com', '=cmd|calc', 'plain'];
+    const lines = ['kind,free'];
+    for (let i = 0; i < 3000; i++) lines.push(`${kinds[i % 3] ?? ''},${i % 3 === 2 ? `row ${i}` : `${i}${kinds[i % 3] ?? ''}`}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await validateDataset({ path: file, detectors: DETECTORS });
+    const byCol = (col: string, det: string): unknown => r.findings.find((f) => f.evidence?.column === col && f.evidence.detector === det)?.evidence;
+    expect(byCol('kind', 'pii/email')).toMatchObject({ values: 1000, distinct_values: 1 });
+    expect(byCol('kind', 'injection/formula')).toMatchObject({ values: 1000, distinct_values: 1 });
+    expect(byCol('free', 'pii/email')).toMatchObject({ values: 1000, distinct_values: 1000 });
+    expect(byCol('free', 'injection/formula')).toBeUndefined(); // '0=cmd|calc' does not start with '='
+    expect(r.metrics).toMatchObject({ pii_values: 2000, injection_values: 1000 });
+  });
+
+  it('reuses a profile of the same bytes (digest-checked) instead of re-scanning what it answers exactly', async () => {
+    const profile = await profileDataset({ path: data('clean.csv') });
+    const suite = suggestFromProfile(profile);
+    const plain = await validateDataset({ path: data('clean.csv'), suite, detectors: DETECTORS });
+    const reused = await validateDataset({ path: data('clean.csv'), suite, detectors: DETECTORS, profile });
+    expect(reused.findings).toEqual(plain.findings);
+    expect(plain.metrics?.metrics_from_profile).toBe(0);
+    expect(reused.metrics?.metrics_from_profile).toBeGreaterThan(10);
+    expect(reused.metrics?.queries).toBeLessThan(plain.metrics?.queries ?? 0);
+    // Another file's profile is not trusted: the broken copy is scanned in full and still fails.
+    const broken = await validateDataset({ path: data('broken.csv'), suite, detectors: DETECTORS });
+    const withOther = await validateDataset({ path: data('broken.csv'), suite, detectors: DETECTORS, profile });
+    expect(withOther.findings).toEqual(broken.findings);
+    expect(withOther.findings.length).toBeGreaterThan(0);
+    expect(withOther.metrics?.metrics_from_profile).toBe(0);
   });
 
   it('reports nothing on columns without candidates (clean text)', async () => {
