@@ -3,7 +3,7 @@
  * with evidence. Everything is deterministic for a given seed.
  */
 import { isolationForestScores } from './isolation-forest.js';
-import { binomialUpperTail, chiSquareSf, jsDistance, mad, median, sampleIndices, seededRandom } from './stats.js';
+import { binomialLowerTail, binomialUpperTail, chiSquareSf, jsDistance, mad, median, sampleIndices, seededRandom } from './stats.js';
 import type { PoisonInput, PoisonOptions, PoisonResult, PoisonSuspicion } from './types.js';
 
 /** Defaults of {@link PoisonOptions}. */
@@ -12,6 +12,7 @@ export const DEFAULT_POISON_OPTIONS: Readonly<Required<PoisonOptions>> = Object.
   k: 10,
   knnDisagreement: 0.7,
   knnMaxPerClass: 20_000,
+  knnPValue: 0.01,
   robustZ: 3.5,
   isolationThreshold: 0.7,
   isolationTrees: 100,
@@ -24,6 +25,7 @@ export const DEFAULT_POISON_OPTIONS: Readonly<Required<PoisonOptions>> = Object.
   triggerMinLabelShare: 0.9,
   triggerMaxBaseRate: 0.5,
   triggerPValue: 0.001,
+  outlierTopRows: 20,
   maxSuspicionsPerRule: 1000,
   maxRowIdsPerSuspicion: 50,
 });
@@ -134,9 +136,13 @@ function knnDisagreement(input: PoisonInput, n: number, data: Float64Array, opts
     } else reference.push(...rows);
   }
   const k = Math.min(opts.k, reference.length - 1);
+  const classes = [...byClass.keys()].sort();
+  const classIndex = new Map(classes.map((l, i) => [l, i]));
+  const labelIdx = Int32Array.from({ length: n }, (_, i) => classIndex.get(input.labels[i] ?? '') ?? 0);
   const bestD = new Float64Array(k);
   const bestI = new Int32Array(k);
-  const out: PoisonSuspicion[] = [];
+  // Pass 1: the k nearest reference rows of every row (exact, brute force).
+  const neighbours = new Int32Array(n * k).fill(-1);
   for (let q = 0; q < n; q++) {
     bestD.fill(Infinity);
     bestI.fill(-1);
@@ -161,30 +167,65 @@ function knnDisagreement(input: PoisonInput, n: number, data: Float64Array, opts
       bestD[p] = d;
       bestI[p] = r;
     }
-    const own = input.labels[q] ?? '';
-    let other = 0;
-    let found = 0;
-    const votes = new Map<string, number>();
+    neighbours.set(bestI, q * k);
+  }
+  // kNN estimate of p(class | x): the share of the row's neighbours carrying the class.
+  const L = classes.length;
+  const found = new Int32Array(n);
+  const votes = new Int32Array(n * L);
+  for (let q = 0; q < n; q++) {
     for (let p = 0; p < k; p++) {
-      const r = bestI[p] ?? -1;
+      const r = neighbours[q * k + p] ?? -1;
       if (r < 0) continue;
-      found++;
-      const l = input.labels[r] ?? '';
-      votes.set(l, (votes.get(l) ?? 0) + 1);
-      if (l !== own) other++;
+      found[q] = (found[q] ?? 0) + 1;
+      const v = q * L + (labelIdx[r] ?? 0);
+      votes[v] = (votes[v] ?? 0) + 1;
     }
-    if (found === 0) continue;
-    const disagreement = other / found;
+  }
+  const prob = (q: number, c: number): number => ((votes[q * L + c] ?? 0) / Math.max(1, found[q] ?? 0));
+  // Per-class thresholds (Northcutt, Jiang & Chuang 2021, "Confident Learning", JAIR 70, eq. 2):
+  // t_c = the average self-confidence p(c | x) over the rows labelled c. On imbalanced labels a rare
+  // class has a low t_c, so a rare row among majority neighbours is not unusual for its class.
+  const selfConfidence: number[][] = Array.from({ length: L }, () => []);
+  for (let q = 0; q < n; q++) if ((found[q] ?? 0) > 0) selfConfidence[labelIdx[q] ?? 0]?.push(prob(q, labelIdx[q] ?? 0));
+  // The mean is CL's threshold; poison concentrated in a small class (2% of all rows flipped into a 5%
+  // class) drags that class's mean down and would hide the poison, so the threshold is the larger of
+  // the mean and the median (the median holds until half the class is flipped).
+  const threshold = selfConfidence.map((v) => (v.length === 0 ? 0 : Math.max(v.reduce((a, b) => a + b, 0) / v.length, median(v))));
+  metrics.poison_knn_min_class_threshold = round(Math.min(...threshold));
+  const out: PoisonSuspicion[] = [];
+  for (let q = 0; q < n; q++) {
+    const m = found[q] ?? 0;
+    if (m === 0) continue;
+    const y = labelIdx[q] ?? 0;
+    const own = prob(q, y);
+    const disagreement = 1 - own;
     if (disagreement < opts.knnDisagreement) continue;
-    const [majority = ''] = [...votes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0] ?? [];
-    const neighbours = Array.from(bestI.slice(0, Math.min(5, k))).filter((r) => r >= 0).map((r) => input.rowIds[r] ?? r);
+    const ty = threshold[y] ?? 0;
+    // Confident learning's per-class cut: below its own class's threshold. (Its second condition, another
+    // class at or above that class's threshold, is left out: with k = 10 votes a row with 9 of 10
+    // neighbours of a class whose threshold is 0.95 would escape it.)
+    if (!(own < ty)) continue;
+    let majority = y === 0 ? 1 : 0;
+    for (let c = 0; c < L; c++) if (c !== y && prob(q, c) > prob(q, majority)) majority = c;
+    // How unlikely are so few own-label neighbours for a row of this class? Binomial lower tail of the
+    // own-label count at success rate min(t_y, 0.9) (a neighbourhood is never assumed purer than 90%:
+    // one or two stray neighbours are ordinary), Bonferroni-corrected over the n rows tested.
+    // Neighbours are not independent draws, so this is a calibrated score, not an exact p-value; it is
+    // what keeps a rare class that is not separable (t_y low) quiet.
+    const ownCount = votes[q * L + y] ?? 0;
+    const pValue = Math.min(1, binomialLowerTail(ownCount, m, Math.min(ty, 0.9)) * n);
+    if (pValue >= opts.knnPValue) continue;
+    const ownLabel = classes[y] ?? '';
+    const majorityLabel = classes[majority] ?? '';
+    const near = Array.from(neighbours.subarray(q * k, q * k + Math.min(5, k))).filter((r) => r >= 0).map((r) => input.rowIds[r] ?? r);
     out.push({
       ruleId: 'BW-PSN-002',
       kind: 'knn-label-disagreement',
       score: disagreement,
       rowIds: [input.rowIds[q] ?? q],
-      message: `row ${input.rowIds[q] ?? q} is labelled '${own}' but ${other} of its ${found} nearest neighbours are not (majority '${majority}')`,
-      evidence: { label: own, neighbour_majority: majority, disagreement: round(disagreement), k: found, neighbours: neighbours.join(',') },
+      message: `row ${input.rowIds[q] ?? q} is labelled '${ownLabel}' but ${m - ownCount} of its ${m} nearest neighbours are not (majority '${majorityLabel}'; rows labelled '${ownLabel}' average ${round(ty * 100)}% own-label neighbours)`,
+      evidence: { label: ownLabel, neighbour_majority: majorityLabel, disagreement: round(disagreement), k: m, class_threshold: round(ty), p_value: pValue, neighbours: near.join(',') },
     });
   }
   metrics.poison_knn_rows_flagged = out.length;
@@ -193,7 +234,26 @@ function knnDisagreement(input: PoisonInput, n: number, data: Float64Array, opts
 
 // ---------------------------------------------------------------- BW-PSN-003 / 004
 
-function outliers(input: PoisonInput, n: number, data: Float64Array, opts: Opts, rand: () => number, metrics: Record<string, number>): PoisonSuspicion[] {
+/** log1p for columns whose finite values are all >= 0 (amounts, counts, ages): heavy right tails become near-symmetric. */
+function logScaled(values: Float64Array): Float64Array | undefined {
+  for (const v of values) if (Number.isFinite(v) && v < 0) return undefined;
+  return values.map((v) => (Number.isFinite(v) ? Math.log1p(v) : Number.NaN));
+}
+
+/** Robust z (Iglewicz & Hoaglin 1993): 0.6745 (x - median) / MAD over the class's rows; NaN where undefined. */
+function robustZ(values: Float64Array, rows: readonly number[]): Float64Array {
+  const vals = rows.map((i) => values[i] ?? Number.NaN);
+  const med = median(vals);
+  const m = mad(vals, med);
+  return Float64Array.from(vals, (v) => (m > 0 && Number.isFinite(v) ? (0.6745 * (v - med)) / m : Number.NaN));
+}
+
+/**
+ * Outliers are not poisoning evidence on their own (a rare genuine transaction is an outlier too): they
+ * are reported as ONE low-severity suspicion per class and column (robust z) or per class (isolation
+ * forest) naming at most `outlierTopRows` rows, strongest first, for review.
+ */
+function outliers(input: PoisonInput, n: number, opts: Opts, rand: () => number, metrics: Record<string, number>): PoisonSuspicion[] {
   const dims = input.numeric.length;
   const out: PoisonSuspicion[] = [];
   metrics.poison_robust_z_outliers = 0;
@@ -206,50 +266,65 @@ function outliers(input: PoisonInput, n: number, data: Float64Array, opts: Opts,
     if (list) list.push(i);
     else byClass.set(l, [i]);
   }
+  const logs = input.numeric.map((c) => logScaled(c.values));
+  // The isolation forest sees the log1p of non-negative columns, robust-scaled: a log-normal amount
+  // is then no longer "isolated" merely for sitting in its long tail.
+  const forestInput: PoisonInput = { ...input, numeric: input.numeric.map((c, j) => ({ name: c.name, values: logs[j] ?? c.values })) };
+  const data = scaledMatrix(forestInput, n);
+  const zRows = new Set<number>();
   for (const label of [...byClass.keys()].sort()) {
     const rows = byClass.get(label) ?? [];
     if (rows.length < 10) continue;
-    // Robust z (Iglewicz & Hoaglin 1993): 0.6745 (x - median) / MAD on the raw values of the class.
-    const worst = new Map<number, { z: number; feature: string; value: number }>();
-    for (const col of input.numeric) {
-      const vals = rows.map((i) => col.values[i] ?? Number.NaN);
-      const med = median(vals);
-      const m = mad(vals, med);
-      if (!(m > 0)) continue;
+    input.numeric.forEach((col, j) => {
+      // A value is an outlier when it is extreme on the raw scale AND, for a non-negative column, on
+      // the log scale too: the far tail of a heavy-tailed (log-normal, Pareto-like) feature is extreme
+      // only on the raw scale; a planted 500 among values 10..14 is extreme on both.
+      const raw = robustZ(col.values, rows);
+      const logCol = logs[j];
+      const onLog = logCol ? robustZ(logCol, rows) : undefined;
+      const hits: { i: number; z: number; value: number }[] = [];
       rows.forEach((i, idx) => {
-        const v = vals[idx] ?? Number.NaN;
-        if (!Number.isFinite(v)) return;
-        const z = (0.6745 * (v - med)) / m;
-        if (Math.abs(z) > opts.robustZ && Math.abs(z) > Math.abs(worst.get(i)?.z ?? 0)) worst.set(i, { z, feature: col.name, value: v });
+        const z = raw[idx] ?? Number.NaN;
+        if (!(Math.abs(z) > opts.robustZ)) return;
+        if (onLog && !(Math.abs(onLog[idx] ?? Number.NaN) > opts.robustZ)) return;
+        hits.push({ i, z: onLog ? (onLog[idx] ?? z) : z, value: col.values[i] ?? Number.NaN });
       });
-    }
-    for (const [i, w] of worst) {
-      metrics.poison_robust_z_outliers = (metrics.poison_robust_z_outliers ?? 0) + 1;
+      if (hits.length === 0) return;
+      for (const h of hits) zRows.add(h.i);
+      hits.sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.i - b.i);
+      const top = hits.slice(0, opts.outlierTopRows);
+      const first = top[0] ?? { i: 0, z: 0, value: 0 };
       out.push({
         ruleId: 'BW-PSN-003',
         kind: 'robust-z-outlier',
-        score: Math.min(1, Math.abs(w.z) / (4 * opts.robustZ)),
-        rowIds: [input.rowIds[i] ?? i],
-        message: `row ${input.rowIds[i] ?? i}: ${w.feature} = ${w.value} has robust z-score ${round(w.z)} within class '${label}'`,
-        evidence: { label, feature: w.feature, value: w.value, robust_z: round(w.z) },
-      });
-    }
-    if (rows.length < 32) continue;
-    const scores = isolationForestScores(data, dims, rows, opts.isolationTrees, opts.isolationSample, rand);
-    rows.forEach((i, idx) => {
-      const s = scores[idx] ?? 0;
-      if (s <= opts.isolationThreshold) return;
-      metrics.poison_isolation_forest_outliers = (metrics.poison_isolation_forest_outliers ?? 0) + 1;
-      out.push({
-        ruleId: 'BW-PSN-004',
-        kind: 'isolation-forest-outlier',
-        score: s,
-        rowIds: [input.rowIds[i] ?? i],
-        message: `row ${input.rowIds[i] ?? i} is isolated from class '${label}' (isolation-forest score ${round(s)})`,
-        evidence: { label, anomaly_score: round(s) },
+        score: Math.min(1, Math.abs(first.z) / (4 * opts.robustZ)),
+        rowIds: capRows(top.map((h) => input.rowIds[h.i] ?? h.i), opts),
+        message: `${hits.length} row(s) of class '${label}' have ${col.name} far outside the class (robust z beyond ${opts.robustZ}${onLog ? ' on the raw and log scales' : ''}); strongest: row ${input.rowIds[first.i] ?? first.i}, ${col.name} = ${first.value} (z ${round(first.z)})`,
+        evidence: { label, feature: col.name, outlier_rows: hits.length, listed_rows: top.length, max_robust_z: round(first.z), log_scale: onLog !== undefined, values: top.slice(0, 10).map((h) => h.value).join(',') },
       });
     });
+    if (rows.length < 32) continue;
+    const scores = isolationForestScores(data, dims, rows, opts.isolationTrees, opts.isolationSample, rand);
+    const hits: { i: number; s: number }[] = [];
+    rows.forEach((i, idx) => {
+      const sc = scores[idx] ?? 0;
+      if (sc > opts.isolationThreshold) hits.push({ i, s: sc });
+    });
+    if (hits.length === 0) continue;
+    metrics.poison_isolation_forest_outliers = (metrics.poison_isolation_forest_outliers ?? 0) + hits.length;
+    hits.sort((a, b) => b.s - a.s || a.i - b.i);
+    const top = hits.slice(0, opts.outlierTopRows);
+    const first = top[0] ?? { i: 0, s: 0 };
+    out.push({
+      ruleId: 'BW-PSN-004',
+      kind: 'isolation-forest-outlier',
+      score: first.s,
+      rowIds: capRows(top.map((h) => input.rowIds[h.i] ?? h.i), opts),
+      message: `${hits.length} row(s) of class '${label}' are isolated from the class (isolation-forest score above ${opts.isolationThreshold}); strongest: row ${input.rowIds[first.i] ?? first.i} (score ${round(first.s)})`,
+      evidence: { label, outlier_rows: hits.length, listed_rows: top.length, max_anomaly_score: round(first.s), anomaly_scores: top.slice(0, 10).map((h) => round(h.s)).join(',') },
+    });
   }
+  metrics.poison_robust_z_outliers = zRows.size;
   return out;
 }
 
@@ -406,7 +481,7 @@ export function detectPoisoning(input: PoisonInput, options: PoisonOptions = {})
   const all = [
     ...duplicates,
     ...knn,
-    ...outliers(input, n, data, opts, rand, metrics),
+    ...outliers(input, n, opts, rand, metrics),
     ...labelShift(input, n, opts, metrics),
     ...triggerTokens(input, n, opts, metrics),
   ];

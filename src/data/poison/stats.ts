@@ -104,6 +104,18 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
   return Math.min(1, total);
 }
 
+/** P(X <= k) for X ~ Binomial(n, p), summed in log space. */
+export function binomialLowerTail(k: number, n: number, p: number): number {
+  if (k >= n) return 1;
+  if (k < 0) return 0;
+  if (p <= 0) return 1;
+  if (p >= 1) return 0;
+  const lnN = logGamma(n + 1);
+  let total = 0;
+  for (let i = 0; i <= k; i++) total += Math.exp(lnN - logGamma(i + 1) - logGamma(n - i + 1) + i * Math.log(p) + (n - i) * Math.log(1 - p));
+  return Math.min(1, total);
+}
+
 /** Jensen-Shannon distance (square root of the base-2 divergence, in [0, 1]) of two distributions. */
 export function jsDistance(p: readonly number[], q: readonly number[]): number {
   let d = 0;

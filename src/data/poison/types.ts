@@ -35,6 +35,11 @@ export interface PoisonOptions {
   k?: number;
   /** Fraction of the k neighbours with another label at which a row is suspicious. */
   knnDisagreement?: number;
+  /**
+   * kNN: Bonferroni-corrected binomial lower-tail p-value of the own-label neighbour count (at the
+   * label's confident-learning threshold) below which a disagreeing row is reported.
+   */
+  knnPValue?: number;
   /** Reference rows per class for exact kNN; larger classes are sampled (seeded) down to this. */
   knnMaxPerClass?: number;
   /** Robust z-score (Iglewicz-Hoaglin modified z) above which a value is an outlier in its class. */
@@ -60,6 +65,8 @@ export interface PoisonOptions {
   triggerMaxBaseRate?: number;
   /** Trigger tokens: Bonferroni-corrected binomial tail p-value below which the association counts. */
   triggerPValue?: number;
+  /** Rows named by one aggregated outlier suspicion (BW-PSN-003 per class and column, BW-PSN-004 per class), strongest first. */
+  outlierTopRows?: number;
   /** Suspicions kept per rule (strongest first); the metrics count all. */
   maxSuspicionsPerRule?: number;
   /** Row ids listed per suspicion. */
