@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateDataset } from '../../src/data/index.js';
 import { seededRandom } from '../../src/data/poison/stats.js';
-import { detectPoisoning, makeCleanImbalancedDataset, makePlantedPoisonDataset, suspectedRows, type PoisonInput, type PoisonResult } from '../../src/data/poison/index.js';
+import { detectPoisoning, makeCleanImbalancedDataset, poisonFindingDrafts, makePlantedPoisonDataset, suspectedRows, type PoisonInput, type PoisonResult } from '../../src/data/poison/index.js';
 
 const TRAIN = fileURLToPath(new URL('../../examples/fraud-detection/data/train.csv', import.meta.url));
 const SEVERITY: Record<string, string> = { 'BW-PSN-001': 'high', 'BW-PSN-002': 'medium', 'BW-PSN-003': 'low', 'BW-PSN-004': 'low', 'BW-PSN-005': 'medium', 'BW-PSN-006': 'high' };
@@ -88,5 +88,15 @@ describe('BW-PSN-003 / 004 aggregated outlier leads', () => {
     expect(z[0]?.evidence.outlier_rows).toBe(30);
     expect(z[0]?.rowIds).toEqual([29 * 13, 28 * 13, 27 * 13, 26 * 13, 25 * 13]);
     expect(r.metrics.poison_robust_z_outliers).toBe(30);
+  });
+
+  it('gives the per-column leads of one class distinct finding keys, even with the same rows', () => {
+    const n = 100;
+    const x = Float64Array.from({ length: n }, (_, i) => 10 + (i % 7));
+    x[3] = 900;
+    const y = Float64Array.from(x);
+    const r = detectPoisoning({ rowIds: Array.from({ length: n }, (_, i) => i), labels: Array<string>(n).fill('a'), numeric: [{ name: 'x', values: x }, { name: 'y', values: y }], categorical: [], text: [] });
+    const drafts = poisonFindingDrafts(byRule(r, 'BW-PSN-003'), 'd.csv');
+    expect(drafts.map((d) => d.key)).toEqual(['robust-z-outlier:a/x:3', 'robust-z-outlier:a/y:3']);
   });
 });
