@@ -7,7 +7,7 @@ import { EXIT } from '../../src/cli/io.js';
 import { auditDependencies, DEPS_RULES, defaultOsvDbDir } from '../../src/deps/index.js';
 import { isBulwarkError } from '../../src/errors.js';
 import { renderSarif, type Finding, type Report } from '../../src/report/index.js';
-import { fixture, tempDir } from '../helpers.js';
+import { fixture, runBulwark, tempDir } from '../helpers.js';
 import { sarifSchemaErrors } from '../sarif-schema.js';
 
 const PROJECT = fixture('deps/ml-project');
@@ -215,6 +215,13 @@ describe('bulwark deps (CLI)', () => {
     const r = await runDeps([PROJECT, '--format', 'json'], env);
     expect(r.code).toBe(EXIT.FINDINGS);
     expect((JSON.parse(r.stdout) as Report).metrics?.vulnerabilities).toBe(5);
+  });
+
+  it('runs through the registered CLI (run.ts)', async () => {
+    const r = await runBulwark(['deps', join(PROJECT, 'research/uv.lock'), '--osv-db', JSON_DB, '--format', 'json']);
+    expect(r.code).toBe(EXIT.FINDINGS);
+    expect((JSON.parse(r.stdout) as Report).findings.map((f) => f.ruleId)).toEqual(['GHSA-37q5-v5qm-c9v8']);
+    expect((await runBulwark(['deps', PROJECT], { HOME: tmp() })).code).toBe(EXIT.USAGE);
   });
 
   it('default database location follows BULWARK_HOME, XDG_CACHE_HOME, HOME', () => {
