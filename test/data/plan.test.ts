@@ -68,7 +68,8 @@ describe('metric plan compiler', () => {
 
   it('compiles bounded group-by and sample queries', () => {
     const top = compileGroupQuery({ kind: 'topValues', column: 'c', limit: 10 }, DUCKDB_DIALECT, duck);
-    expect(top.sql).toMatch(/GROUP BY 1\) AS g ORDER BY n DESC, v LIMIT 10$/);
+    expect(top.sql).toMatch(/GROUP BY 1\) AS gk\) AS g ORDER BY n DESC, v LIMIT 10$/);
+    expect(top.sql).toContain('SELECT CAST(k AS VARCHAR) AS v, n FROM (SELECT "c" AS k, count(*) AS n'); // cast per group, not per row
     expect(top.sql).toContain('count(*) OVER () AS groups');
     const cand = compileGroupQuery({ kind: 'candidates', column: 'c', pattern: '@', caseInsensitive: false, limit: 100 }, postgresDialect(), pgRel);
     expect(cand.sql).toContain('LIMIT 101');
@@ -133,6 +134,8 @@ describe('metric plan compiler', () => {
     const distinct = compileGroupQuery({ kind: 'candidateValues', column: 'c', patterns, limit: 10, distinctFirst: true }, postgresDialect(), pgRel);
     expect(distinct.sql).toContain('GROUP BY 1) AS g WHERE (v ~ $1) OR (v ~* $2) ORDER BY n DESC, v');
     expect(distinct.params).toEqual(['@', '<script']);
+    const mono = compileGroupQuery({ kind: 'strictlyIncreasing', column: 'id' }, postgresDialect(), pgRel);
+    expect(mono.sql).toBe('SELECT count(*) FILTER (WHERE NOT (x > p)) AS bad, count(*) AS n FROM (SELECT "id" AS x, lag("id") OVER () AS p FROM "public"."t" AS t WHERE "id" IS NOT NULL) AS w');
     const hint = compileGroupQuery({ kind: 'prefixDistinct', columns: ['a', 'b'], rows: 100 }, DUCKDB_DIALECT, duck);
     expect(hint.sql).toContain('LIMIT 100) AS s');
     expect(hint.sql).toContain('count(DISTINCT CAST("p1" AS VARCHAR)) AS "d1"');

@@ -55,6 +55,20 @@ describe('profileDataset', () => {
     }
   });
 
+  it('proves uniqueness of a near-unique column by its strictly increasing order, else by a group-by', async () => {
+    const file = join(tmp.dir, 'keys.csv');
+    const n = 500;
+    const lines = ['sorted,shuffled,dup_late,down'];
+    for (let i = 0; i < n; i++) lines.push(`${i * 3},${(i * 7919) % n},${i === n - 1 ? 0 : i},${n - i}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const p = await profileDataset({ path: file, topValuesMaxDistinct: 10 });
+    const by = (name: string): unknown => p.columns.find((c) => c.name === name);
+    expect(by('sorted')).toMatchObject({ unique: true, distinct: n, distinctApprox: false });
+    expect(by('shuffled')).toMatchObject({ unique: true, distinct: n, distinctApprox: false });
+    expect(by('down')).toMatchObject({ unique: true, distinct: n, distinctApprox: false });
+    expect(by('dup_late')).toMatchObject({ unique: false, distinctApprox: true });
+  });
+
   it('throws a PARSE_ERROR naming the file for malformed input', async () => {
     await expect(profileDataset({ path: data('truncated.parquet') })).rejects.toMatchObject({ code: 'PARSE_ERROR', message: expect.stringContaining('truncated.parquet') as string });
   });
