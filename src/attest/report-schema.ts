@@ -20,6 +20,7 @@ const FindingSchema = z
         uri: z.string().max(8192),
         member: z.string().max(8192).optional(),
         offset: z.number().int().nonnegative().optional(),
+        line: z.number().int().positive().optional(),
         pointer: z.string().max(8192).optional(),
       })
       .passthrough(),

@@ -80,7 +80,7 @@ export function auditLockfiles(options: AuditLockfilesOptions): Report {
         drafts.push({
           ruleId: UNRESOLVABLE_REFERENCE.id,
           message: `${d.name} (${at}) comes from ${d.reference.kind === 'editable' ? 'an' : 'a'} ${d.reference.kind === 'vcs' ? 'VCS' : d.reference.kind === 'url' ? 'URL' : d.reference.kind} reference (${d.reference.value}), not a package index: its contents are not what any advisory describes${d.version === undefined ? ' and it cannot be matched against vulnerabilities' : ''}. Publish it to an index you control and pin it, or pin the reference to a commit and review it.`,
-          location: { uri: d.source.file },
+          location: { uri: d.source.file, ...(d.source.line !== undefined ? { line: d.source.line } : {}) },
           evidence: { ...evidence, reference: d.reference.value, reference_kind: d.reference.kind },
           key: `${d.normalizedName}\u0000${d.reference.value}`,
         });
@@ -89,7 +89,7 @@ export function auditLockfiles(options: AuditLockfilesOptions): Report {
         drafts.push({
           ruleId: UNPINNED_REQUIREMENT.id,
           message: `${d.name} (${at}) is not pinned (${d.specifier === undefined || d.specifier === '' ? 'any version' : d.specifier}): each install may resolve a different version, including a vulnerable or compromised one, and it cannot be audited. Pin it with ==, ideally with --hash, or use a lockfile.`,
-          location: { uri: d.source.file },
+          location: { uri: d.source.file, ...(d.source.line !== undefined ? { line: d.source.line } : {}) },
           evidence: { ...evidence, specifier: d.specifier ?? '' },
           key: d.normalizedName,
         });
@@ -109,7 +109,7 @@ export function auditLockfiles(options: AuditLockfilesOptions): Report {
           ruleId: m.id,
           severity: m.severity,
           message: `${label(d)} (${at}) is affected by ${m.id}${also}: ${m.summary}; ${fix}.`,
-          location: { uri: d.source.file },
+          location: { uri: d.source.file, ...(d.source.line !== undefined ? { line: d.source.line } : {}) },
           evidence: {
             ...evidence,
             aliases: m.aliases.join(','),

@@ -77,3 +77,17 @@ describe('SARIF artifact URIs', () => {
     expect(sarifSchemaErrors(JSON.parse(sarif))).toEqual([]);
   });
 });
+
+describe('SARIF regions', () => {
+  it('gives a line as region.startLine and a byte offset as region.byteOffset', () => {
+    const report = sampleReport();
+    const [a, b] = report.findings;
+    if (a) a.location = { uri: 'requirements.txt', line: 10 };
+    if (b) b.location = { uri: 'model.pkl', offset: 7 };
+    const log = JSON.parse(renderSarif([report])) as { runs: { results: { locations: { physicalLocation: { region?: unknown } }[] }[] }[] };
+    const regions = log.runs[0]?.results.map((r) => r.locations[0]?.physicalLocation.region);
+    expect(regions).toContainEqual({ startLine: 10 });
+    expect(regions).toContainEqual({ byteOffset: 7 });
+    expect(sarifSchemaErrors(log)).toEqual([]);
+  });
+});

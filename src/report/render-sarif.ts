@@ -56,6 +56,9 @@ function sarifResult(f: Finding, ruleIndex: Map<string, number>): Record<string,
   // A byte offset is only meaningful in the file itself; inside an archive member it goes to the logical location.
   if (f.location.offset !== undefined && f.location.member === undefined) {
     physical.region = { byteOffset: f.location.offset };
+  } else if (f.location.line !== undefined && f.location.member === undefined) {
+    // SARIF 2.1.0 §3.30.5: startLine is 1-based; code scanning shows the line.
+    physical.region = { startLine: f.location.line };
   }
   const location: Record<string, unknown> = { physicalLocation: physical };
   if (f.location.member !== undefined) {

@@ -29,6 +29,8 @@ export interface Location {
   member?: string;
   /** Byte offset within the member (or file). */
   offset?: number;
+  /** 1-based line in a text file (a requirement line, a CSV row's line). */
+  line?: number;
   /** JSON pointer or other structural pointer. */
   pointer?: string;
 }
