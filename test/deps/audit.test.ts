@@ -45,7 +45,7 @@ describe('auditDependencies on the fixture ML project', () => {
         'BW-DEP-001 medium requirements.txt datasets@',
         'BW-DEP-002 low requirements.txt custom_ops@0.3.1',
         'BW-DEP-002 low requirements.txt feature_store@',
-        'GHSA-37q5-v5qm-c9v8 high research/uv.lock transformers@4.36.2',
+        'GHSA-37q5-v5qm-c9v8 low research/uv.lock transformers@4.36.2',
         'GHSA-53q9-r3pm-6pq6 critical environment.yml torch@2.5.1',
         'GHSA-53q9-r3pm-6pq6 critical requirements.txt torch@2.5.1+cu121',
         'GHSA-8q59-q68h-6hv4 critical notebooks/Pipfile.lock pyyaml@5.3.1',
@@ -54,7 +54,7 @@ describe('auditDependencies on the fixture ML project', () => {
         'GHSA-qwcr-r2fm-qrc7 high web/package-lock.json body-parser@1.20.2',
       ].sort(),
     );
-    expect(report.metrics).toMatchObject({ vulnerabilities: 5, vulnerable_packages: 6, critical: 5, high: 2, unpinned: 3, unresolvable: 2, lockfiles: 6, osv_records: 9, osv_withdrawn: 1 });
+    expect(report.metrics).toMatchObject({ vulnerabilities: 5, vulnerable_packages: 6, critical: 5, high: 1, low: 1, unpinned: 3, unresolvable: 2, lockfiles: 6, osv_records: 9, osv_withdrawn: 1 });
     expect(report.metrics?.dependencies).toBeGreaterThan(20);
     expect(report.subjects.map((s) => s.name)).toEqual([
       'constraints.txt',
@@ -218,7 +218,7 @@ describe('bulwark deps (CLI)', () => {
   });
 
   it('runs through the registered CLI (run.ts)', async () => {
-    const r = await runBulwark(['deps', join(PROJECT, 'research/uv.lock'), '--osv-db', JSON_DB, '--format', 'json']);
+    const r = await runBulwark(['deps', join(PROJECT, 'research/uv.lock'), '--osv-db', JSON_DB, '--format', 'json', '--fail-on', 'low']);
     expect(r.code).toBe(EXIT.FINDINGS);
     expect((JSON.parse(r.stdout) as Report).findings.map((f) => f.ruleId)).toEqual(['GHSA-37q5-v5qm-c9v8']);
     expect((await runBulwark(['deps', PROJECT], { HOME: tmp() })).code).toBe(EXIT.USAGE);
