@@ -161,26 +161,48 @@ export async function profileSession(session: DataSession, options: Omit<Profile
   const binned = session.dialect.name === 'duckdb' && rows > exactRows;
   let approxQuantiles = session.dialect.approxQuantiles;
   if (histCols.length > 0 && binned) {
-    // One GROUPING SETS scan: per column a fine binning (quantiles, error < range / fineBins) and the
-    // display histogram's bins. Integer columns of a small span get width-1 bins: exact quantiles.
-    const specs: (BinCountSpec & { exact: boolean; range: { min: number; max: number }; edges: number[] })[] = [];
+    // One GROUPING SETS scan with ONE key per column: fine bins for the quantiles (error < bin width),
+    // the display histogram summed from them. Integer columns of a small span get width-1 bins (exact
+    // quantiles, and each value's display bin computed in JS with the scan metric's own arithmetic);
+    // other columns split each display bin into K fine bins (at least `fineBins` in all).
+    type Spec = BinCountSpec & { fine: Binning; exact: boolean; range: { min: number; max: number }; coarse?: Binning & { edges: number[] } };
+    const specs: Spec[] = [];
     for (const c of histCols) {
       const range = rawRange.get(c.name) ?? { min: c.min ?? 0, max: c.max ?? 0 };
       const span = range.max - range.min;
       const exact = span === 0 || (c.kind === 'integer' && Number.isSafeInteger(range.min) && span + 1 <= fineBins);
-      const fine: Binning = span === 0 ? { lo: range.min, width: 1, n: 1 } : exact ? { lo: range.min, width: 1, n: span + 1 } : { lo: range.min, width: span / fineBins, n: fineBins };
-      const coarse = coarseOf(c);
+      const coarse = bins > 0 ? coarseOf(c) : undefined;
+      let spec: Spec;
+      if (exact) {
+        const n = span === 0 ? 1 : span + 1;
+        spec = { column: c.name, lo: range.min, width: 1, n, split: 1, fine: { lo: range.min, width: 1, n }, exact, range };
+      } else if (coarse) {
+        const k = Math.ceil(fineBins / coarse.n);
+        spec = { column: c.name, lo: coarse.lo, width: coarse.width, n: coarse.n * k, split: k, fine: { lo: coarse.lo, width: coarse.width / k, n: coarse.n * k }, exact, range };
+      } else {
+        spec = { column: c.name, lo: range.min, width: span / fineBins, n: fineBins, split: 1, fine: { lo: range.min, width: span / fineBins, n: fineBins }, exact, range };
+      }
+      if (coarse) spec.coarse = coarse;
       if (!exact) approxQuantiles = true;
-      specs.push({ column: c.name, fine, ...(bins > 0 ? { coarse: { lo: coarse.lo, width: coarse.width, n: coarse.n } } : {}), exact, range, edges: coarse.edges });
+      specs.push(spec);
     }
     const q = compileGroupQuery({ kind: 'binCounts', specs }, session.dialect, session.relation);
     const counted = readBinCounts(specs, await session.query(q.sql, q.params));
     specs.forEach((s, i) => {
       const c = histCols[i];
-      const got = counted[i];
-      if (!c || !got) return;
-      setQuantiles(c, quantilesFromBins(got.fine, s.fine, s.range, PROFILE_QUANTILES, s.exact));
-      if (s.coarse) c.histogram = { edges: s.edges.map((e) => Number(e.toPrecision(12))), counts: got.coarse };
+      const fine = counted[i];
+      if (!c || !fine) return;
+      setQuantiles(c, quantilesFromBins(fine, s.fine, s.range, PROFILE_QUANTILES, s.exact));
+      const coarse = s.coarse;
+      if (!coarse) return;
+      const counts = Array.from({ length: coarse.n }, () => 0);
+      fine.forEach((n, j) => {
+        if (n === 0) return;
+        const b = s.exact ? Math.floor((s.lo + j - coarse.lo) / coarse.width) : Math.floor(j / s.split);
+        const at = Math.max(0, Math.min(coarse.n - 1, b));
+        counts[at] = (counts[at] ?? 0) + n;
+      });
+      c.histogram = { edges: coarse.edges.map((e) => Number(e.toPrecision(12))), counts };
     });
   } else if (histCols.length > 0) {
     const binMetrics = new Map<string, { edges: number[]; metrics: ScanMetric[] }>();

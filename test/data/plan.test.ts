@@ -102,25 +102,27 @@ describe('metric plan compiler', () => {
     expect(wrapDatasetCte('with x as (select 1) select * from x', 'T')).toBe('WITH dataset AS (SELECT * FROM T), x as (select 1) select * from x');
   });
 
-  it('compiles fine + coarse bin counts of several columns into ONE grouping-sets scan and reads them back', () => {
+  it('compiles the bin counts of several columns into ONE grouping-sets scan (one key per set) and reads them back', () => {
     const specs = [
-      { column: 'x', fine: { lo: 0, width: 0.5, n: 8 }, coarse: { lo: 0, width: 2, n: 2 } },
-      { column: 'y', fine: { lo: 1, width: 1, n: 3 } },
+      { column: 'x', lo: 0, width: 2, n: 8, split: 4 },
+      { column: 'y', lo: 1, width: 1, n: 3, split: 1 },
     ];
     const q = compileGroupQuery({ kind: 'binCounts', specs }, DUCKDB_DIALECT, duck);
-    expect(q.sql).toContain('GROUP BY GROUPING SETS ((f0, c0), (f1))');
+    expect(q.sql).toContain('GROUP BY GROUPING SETS ((f0), (f1))');
     expect(q.sql).toContain('CASE WHEN grouping(f0) = 0 THEN 0 WHEN grouping(f1) = 0 THEN 1 END AS k');
+    expect(q.sql).toContain('greatest(least(floor(((CAST("x" AS DOUBLE) - CAST($2 AS DOUBLE)) / CAST($3 AS DOUBLE)) * 4), 7), 0)');
+    expect(q.sql).toContain('greatest(least(floor((CAST("y" AS DOUBLE) - CAST($4 AS DOUBLE)) / CAST($5 AS DOUBLE)), 2), 0)');
     expect(q.sql.match(/read_parquet/g)).toHaveLength(1);
-    expect(q.params).toEqual(['/data/x.parquet', 0, 0.5, 0, 2, 1, 1]);
+    expect(q.params).toEqual(['/data/x.parquet', 0, 2, 1, 1]);
     const rows = [
-      { k: 0, f0: 1, c0: 0, n: 2n },
-      { k: 0, f0: 7, c0: 1, n: 1n },
-      { k: 0, f0: null, c0: null, n: 5n }, // nulls: not binned
+      { k: 0, f0: 1, n: 2n },
+      { k: 0, f0: 7, n: 1n },
+      { k: 0, f0: null, n: 5n }, // nulls: not binned
       { k: 1, f1: 2, n: 4n },
     ];
     expect(readBinCounts(specs, rows)).toEqual([
-      { fine: [0, 2, 0, 0, 0, 0, 0, 1], coarse: [2, 1] },
-      { fine: [0, 0, 4], coarse: [] },
+      [0, 2, 0, 0, 0, 0, 0, 1],
+      [0, 0, 4],
     ]);
     expect(() => compileGroupQuery({ kind: 'binCounts', specs: [] }, DUCKDB_DIALECT, duck)).toThrow(/at least one/);
   });
