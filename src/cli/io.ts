@@ -27,6 +27,22 @@ export const EXIT = Object.freeze({
   INTERNAL: 70,
 });
 
+/** Exit code of a gate verdict: 0 pass, 1 fail, 3 incomplete (ARCHITECTURE.md exit codes). */
+export function verdictExitCode(verdict: 'pass' | 'fail' | 'incomplete'): number {
+  switch (verdict) {
+    case 'pass':
+      return EXIT.PASS;
+    case 'fail':
+      return EXIT.FINDINGS;
+    case 'incomplete':
+      return EXIT.INCOMPLETE;
+    default: {
+      const never: never = verdict;
+      return never;
+    }
+  }
+}
+
 /** True when colours are wanted: a TTY and no NO_COLOR (https://no-color.org). */
 export function wantsColour(io: CliIo, stream: 'stdout' | 'stderr'): boolean {
   const tty = stream === 'stdout' ? io.stdoutIsTty : io.stderrIsTty;

@@ -1,4 +1,5 @@
-import { renderJson, renderSarif, renderText, type Report } from '../report/index.js';
+import { atLeast, renderJson, renderSarif, renderText, type Report, type Severity } from '../report/index.js';
+import { EXIT } from './io.js';
 
 /** Output formats every report-printing command offers. */
 export const REPORT_FORMATS = ['text', 'json', 'sarif'] as const;
@@ -20,4 +21,14 @@ export function renderReport(report: Report, format: ReportFormat, colour: boole
       return never;
     }
   }
+}
+
+/**
+ * The exit code of a report-producing command: 1 when an unsuppressed finding is at or above
+ * `failOn` ('none' or undefined: never), then 3 when the analysis was incomplete (unless allowed), else 0.
+ */
+export function reportExitCode(report: Report, failOn: Severity | 'none' | undefined, allowIncomplete: boolean): number {
+  if (failOn !== undefined && failOn !== 'none' && report.findings.some((f) => !f.suppressed && atLeast(f.severity, failOn))) return EXIT.FINDINGS;
+  if (!report.complete && !allowIncomplete) return EXIT.INCOMPLETE;
+  return EXIT.PASS;
 }

@@ -2,9 +2,9 @@ import { Command, Option } from 'commander';
 import { BOM_FORMATS, buildBom, type BomFormat } from '../../bom/index.js';
 import { BulwarkError, isBulwarkError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { SEVERITIES, type Report, type Severity } from '../../report/types.js';
-import { EXIT, type CliIo } from '../io.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../render-report.js';
+import { SEVERITIES, type Severity } from '../../report/types.js';
+import type { CliIo } from '../io.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat, reportExitCode } from '../render-report.js';
 
 interface BomFlags {
   format: BomFormat;
@@ -29,16 +29,6 @@ function reproducibleClock(io: CliIo): (() => Date) | null {
   if (!/^\d{1,12}$/.test(raw)) throw new BulwarkError('USAGE', `SOURCE_DATE_EPOCH '${raw}': expected whole seconds since 1970-01-01 UTC`);
   const d = new Date(Number(raw) * 1000);
   return () => d;
-}
-
-/** Exit code of a BOM run: findings at or above --fail-on (1), then incompleteness (3). */
-export function bomExitCode(report: Report, failOn: Severity | undefined, allowIncomplete: boolean): number {
-  if (failOn !== undefined) {
-    const limit = SEVERITIES.indexOf(failOn);
-    if (report.findings.some((f) => !f.suppressed && SEVERITIES.indexOf(f.severity) <= limit)) return EXIT.FINDINGS;
-  }
-  if (!report.complete && !allowIncomplete) return EXIT.INCOMPLETE;
-  return EXIT.PASS;
 }
 
 /** Registers `bulwark bom`; `setExit` receives the exit code. */
@@ -80,6 +70,6 @@ export function bomCommand(io: CliIo, setExit: (code: number) => void): Command 
         for (const f of report.findings) io.stderr(`${f.severity.toUpperCase()} ${f.ruleId} ${f.location.uri}: ${f.message}\n`);
         for (const e of report.errors) io.stderr(`error ${e.code} ${e.uri ?? ''}: ${e.message}\n`);
       }
-      setExit(bomExitCode(report, flags.failOn, flags.allowIncomplete ?? false));
+      setExit(reportExitCode(report, flags.failOn, flags.allowIncomplete ?? false));
     });
 }

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_PROJECT_FILE, loadProjectConfig, renderCheckSummary, runCheck, type CheckProgress, type CheckResult, type CheckVerdictValue } from '../../check/index.js';
+import { DEFAULT_PROJECT_FILE, loadProjectConfig, renderCheckSummary, runCheck, type CheckProgress, type CheckResult } from '../../check/index.js';
 import { BulwarkError } from '../../errors.js';
 import { SEVERITIES } from '../../report/types.js';
-import { EXIT, wantsColour, type CliIo } from '../io.js';
+import { verdictExitCode, wantsColour, type CliIo } from '../io.js';
 
 /** Output formats of `bulwark check`. */
 export const CHECK_FORMATS = ['text', 'json'] as const;
@@ -13,22 +13,6 @@ interface CheckFlags {
   evidence?: string;
   format: CheckFormat;
   quiet?: boolean;
-}
-
-/** Exit code of a verdict: 0 pass, 1 fail, 3 incomplete (ARCHITECTURE.md exit codes). */
-export function checkExitCode(verdict: CheckVerdictValue): number {
-  switch (verdict) {
-    case 'pass':
-      return EXIT.PASS;
-    case 'fail':
-      return EXIT.FINDINGS;
-    case 'incomplete':
-      return EXIT.INCOMPLETE;
-    default: {
-      const never: never = verdict;
-      return never;
-    }
-  }
 }
 
 /** The machine-readable result: verdict, reasons and one summary row per analyser. */
@@ -92,6 +76,6 @@ export function checkCommand(io: CliIo, setExit: (code: number) => void): Comman
       });
       if (showProgress) io.stderr('\r\u001b[2K');
       io.stdout(flags.format === 'json' ? checkResultJson(result) : renderCheckSummary(result, { colour: wantsColour(io, 'stdout') }));
-      setExit(checkExitCode(result.verdict.verdict));
+      setExit(verdictExitCode(result.verdict.verdict));
     });
 }

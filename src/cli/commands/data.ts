@@ -1,11 +1,10 @@
 import { Command, Option } from 'commander';
 import { isBulwarkError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { atLeast } from '../../report/order.js';
-import { SEVERITIES, type Report, type Severity } from '../../report/types.js';
+import { SEVERITIES, type Severity } from '../../report/types.js';
 import { loadSuite, profileDataset, renderProfileHtml, renderSuiteYaml, suggestSuite, validateDataset } from '../../data/index.js';
 import { EXIT, wantsColour, type CliIo } from '../io.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../render-report.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat, reportExitCode } from '../render-report.js';
 
 /** Output formats of `bulwark data profile`. */
 export const PROFILE_FORMATS = ['json', 'html'] as const;
@@ -31,13 +30,6 @@ interface ValidateFlags {
   failOn: Severity | 'none';
   allowIncomplete?: boolean;
   quiet?: boolean;
-}
-
-/** Exit code of a data report: findings at/above `failOn` (1), then incompleteness (3). */
-export function dataExitCode(report: Report, failOn: Severity | 'none', allowIncomplete: boolean): number {
-  if (failOn !== 'none' && report.findings.some((f) => !f.suppressed && atLeast(f.severity, failOn))) return EXIT.FINDINGS;
-  if (!report.complete && !allowIncomplete) return EXIT.INCOMPLETE;
-  return EXIT.PASS;
 }
 
 /** A dataset that cannot be read is exit 3 with its message (naming the file and line), not a crash. */
@@ -121,7 +113,7 @@ function validateCommand(io: CliIo, setExit: (code: number) => void): Command {
         const m = report.metrics ?? {};
         const suffix = `${m.rows ?? 0} rows, ${m.columns ?? 0} columns; ${m.expectations_failed ?? 0} of ${m.expectations_evaluated ?? 0} expectations failed; PII values ${m.pii_values ?? 0}, injection values ${m.injection_values ?? 0}\n`;
         await emit(io, renderReport(report, flags.format, colour, suffix), flags.output, flags.quiet, `${report.findings.length} finding(s); report`);
-        setExit(dataExitCode(report, flags.failOn, flags.allowIncomplete ?? false));
+        setExit(reportExitCode(report, flags.failOn, flags.allowIncomplete ?? false));
       });
     });
 }

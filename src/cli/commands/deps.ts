@@ -3,10 +3,9 @@ import { Command, Option } from 'commander';
 import { auditDependencies, defaultOsvDbDir, importOsvExports } from '../../deps/index.js';
 import { BulwarkError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { atLeast } from '../../report/order.js';
-import { SEVERITIES, type Report, type Severity } from '../../report/types.js';
+import { SEVERITIES, type Severity } from '../../report/types.js';
 import { EXIT, wantsColour, type CliIo } from '../io.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../render-report.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat, reportExitCode } from '../render-report.js';
 
 /** Output formats of `bulwark deps`. */
 export const DEPS_FORMATS = REPORT_FORMATS;
@@ -21,13 +20,6 @@ interface DepsFlags {
   failOn?: Severity | 'none';
   allowIncomplete?: boolean;
   quiet?: boolean;
-}
-
-/** Exit code of a deps report: a finding at or above `failOn` (1), then incompleteness (3), else 0. */
-export function depsExitCode(report: Report, failOn: Severity | 'none', allowIncomplete: boolean): number {
-  if (failOn !== 'none' && report.findings.some((f) => !f.suppressed && atLeast(f.severity, failOn))) return EXIT.FINDINGS;
-  if (!report.complete && !allowIncomplete) return EXIT.INCOMPLETE;
-  return EXIT.PASS;
 }
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -91,6 +83,6 @@ export function depsCommand(io: CliIo, setExit: (code: number) => void): Command
       } else {
         io.stdout(text);
       }
-      setExit(depsExitCode(report, flags.failOn ?? DEFAULT_DEPS_FAIL_ON, flags.allowIncomplete ?? false));
+      setExit(reportExitCode(report, flags.failOn ?? DEFAULT_DEPS_FAIL_ON, flags.allowIncomplete ?? false));
     });
 }

@@ -4,9 +4,9 @@ import { parseReport, verifyAttestation, type AttestationTrust } from '../../att
 import { BulwarkError, isBulwarkError } from '../../errors.js';
 import { readEvidence, renderSummaryMarkdown, verifyEvidenceAttestations } from '../../evidence/index.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { buildEvidenceDocument, evaluatePolicy, loadPolicyFile, renderVerdictText, type AttestationEvidence, type Evidence, type PolicyVerdict } from '../../policy/index.js';
+import { buildEvidenceDocument, evaluatePolicy, loadPolicyFile, renderVerdictText, type AttestationEvidence, type Evidence } from '../../policy/index.js';
 import type { Report } from '../../report/types.js';
-import { EXIT, wantsColour, type CliIo } from '../io.js';
+import { EXIT, verdictExitCode, wantsColour, type CliIo } from '../io.js';
 import { attestTrustFrom } from './attest.js';
 
 /** Output formats of `bulwark policy eval`. */
@@ -29,22 +29,6 @@ interface EvalFlags {
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
-}
-
-/** Exit code of a verdict: pass 0, fail 1, incomplete 3 (ARCHITECTURE.md exit codes). */
-export function verdictExitCode(v: PolicyVerdict): number {
-  switch (v.verdict) {
-    case 'pass':
-      return EXIT.PASS;
-    case 'fail':
-      return EXIT.FINDINGS;
-    case 'incomplete':
-      return EXIT.INCOMPLETE;
-    default: {
-      const never: never = v.verdict;
-      return never;
-    }
-  }
 }
 
 /** Reads one input file: a report JSON, or an attestation bundle (verified with `trust`). */
@@ -161,7 +145,7 @@ function evalCommand(io: CliIo, setExit: (code: number) => void): Command {
             throw new BulwarkError('USAGE', `unknown format ${String(never)}`);
           }
         }
-        setExit(verdictExitCode(verdict));
+        setExit(verdictExitCode(verdict.verdict));
       }
       if (flags.output !== undefined) await writeFileAtomic(flags.output, text);
       else io.stdout(text);

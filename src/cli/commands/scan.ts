@@ -1,12 +1,11 @@
 import { Command, Option } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { atLeast } from '../../report/order.js';
 import { renderText } from '../../report/render-text.js';
-import { SEVERITIES, type Report, type Severity } from '../../report/types.js';
+import { SEVERITIES, type Severity } from '../../report/types.js';
 import { loadScanConfig, type ScanConfig } from '../../scan/config.js';
 import { scan } from '../../scan/scan.js';
-import { EXIT, wantsColour, type CliIo } from '../io.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../render-report.js';
+import { wantsColour, type CliIo } from '../io.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat, reportExitCode } from '../render-report.js';
 
 /** Output formats of `bulwark scan`. */
 export const SCAN_FORMATS = REPORT_FORMATS;
@@ -20,13 +19,6 @@ interface ScanFlags {
   digest?: boolean;
   allowIncomplete?: boolean;
   quiet?: boolean;
-}
-
-/** The exit code for a report: findings at/above the threshold first, then incompleteness. */
-export function scanExitCode(report: Report, failOn: Severity | 'none', allowIncomplete: boolean): number {
-  if (failOn !== 'none' && report.findings.some((f) => !f.suppressed && atLeast(f.severity, failOn))) return EXIT.FINDINGS;
-  if (!report.complete && !allowIncomplete) return EXIT.INCOMPLETE;
-  return EXIT.PASS;
 }
 
 /** Registers `bulwark scan`; `setExit` receives the exit code. */
@@ -71,6 +63,6 @@ export function scanCommand(io: CliIo, setExit: (code: number) => void): Command
         io.stdout(text);
       }
       const failOn = flags.failOn ?? config.failOn ?? 'high';
-      setExit(scanExitCode(report, failOn, flags.allowIncomplete ?? false));
+      setExit(reportExitCode(report, failOn, flags.allowIncomplete ?? false));
     });
 }
