@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BulwarkError } from '../errors.js';
+import { seededRandom } from '../stats/random.js';
 import { fitPca } from './pca.js';
 import { isNumericKind, sortedValues, type RawColumn, type RawDataset } from './read.js';
 import type { BinnedSample } from './stats/index.js';
@@ -41,23 +42,11 @@ export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = {
   confidenceThreshold: DEFAULT_CONFIDENCE_THRESHOLD,
 };
 
-/** Mulberry32: a small seeded PRNG (deterministic samples; not for security). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Knuth's selection sampling (TAOCP 3.4.2, Algorithm S): `k` sorted row indices out of `n`. */
 export function sampleIndices(n: number, k: number, seed = SAMPLE_SEED): Uint32Array {
   const want = Math.min(n, k);
   const out = new Uint32Array(want);
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   let chosen = 0;
   for (let i = 0; i < n && chosen < want; i++) {
     if ((n - i) * rand() < want - chosen) out[chosen++] = i;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { binOnEdges, binUnsorted, countOnDeciles, fineEdgesFor, mulberry32, quantileSorted } from '../../src/drift/profile.js';
+import { binOnEdges, binUnsorted, countOnDeciles, fineEdgesFor, quantileSorted } from '../../src/drift/profile.js';
+import { seededRandom as mulberry32 } from '../../src/stats/random.js';
 import { sortedFinite } from '../../src/drift/stats/index.js';
 
 describe('binUnsorted', () => {

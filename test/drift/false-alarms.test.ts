@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareColumn, DEFAULT_ALPHA } from '../../src/drift/compare.js';
-import { mulberry32, profileFromDataset } from '../../src/drift/profile.js';
+import { profileFromDataset } from '../../src/drift/profile.js';
+import { seededRandom as mulberry32 } from '../../src/stats/random.js';
 import type { RawColumn, RawDataset } from '../../src/drift/read.js';
 // @ts-expect-error: a plain .mjs generator without types
 import { normal } from '../fixtures/gen/make_drift.mjs';

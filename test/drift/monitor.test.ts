@@ -17,7 +17,7 @@ import {
   type WindowEvaluation,
 } from '../../src/drift/index.js';
 import { addMoment, createKll, createSpaceSaving, emptyMoments, kllAdd, kllMerge, kllQuantile, mergeMoments, spaceSavingAdd, spaceSavingTop } from '../../src/drift/monitor/sketches.js';
-import { mulberry32 } from '../../src/drift/profile.js';
+import { seededRandom as mulberry32 } from '../../src/stats/random.js';
 import { fixture, tempDir } from '../helpers.js';
 import { runCommand } from './cli-harness.js';
 

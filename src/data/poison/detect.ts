@@ -371,7 +371,8 @@ function labelShift(input: PoisonInput, n: number, opts: Opts, metrics: Record<s
         chi += (obs - exp) ** 2 / exp;
       }
     }
-    const pValue = chiSquareSf(chi, df);
+    // One label seen (df 0): no test is possible, so no shift is claimed.
+    const pValue = df > 0 ? chiSquareSf(chi, df) : 1;
     if (dist < opts.shiftJsDistance || pValue >= opts.shiftPValue) continue;
     metrics.poison_label_shift_sources = (metrics.poison_label_shift_sources ?? 0) + 1;
     const fmt = (d: number[]): string => labels.map((l, i) => `${l}=${round(d[i] ?? 0)}`).join(',');

@@ -11,7 +11,7 @@
  * last n windows and is followed by a cooldown of `cooldown` windows.
  */
 import { BulwarkError } from '../../errors.js';
-import { mulberry32 } from '../profile.js';
+import { seededRandom } from '../../stats/random.js';
 import { jensenShannon, wassersteinBinned, type BinnedSample } from '../stats/index.js';
 import type { ColumnProfile, DriftProfile } from '../types.js';
 import {
@@ -250,7 +250,7 @@ function valuesIn(s: ColumnState): number {
 
 /** Bootstrap windows of `size` from the reference: mean and std of the statistic. */
 function replay(w: Watched, size: number, replays: number, seed: number): { mean: number; std: number } {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const stats: number[] = [];
   const sample = w.profile.numeric?.sample ?? [];
   const cat = w.profile.categorical;

@@ -1,0 +1,16 @@
+/**
+ * Seeded randomness for deterministic sampling (kNN samples, isolation forests, reference
+ * replays): the same seed gives the same sample on every machine, so reports do not churn.
+ */
+
+/** Mulberry32: a small seeded PRNG, uniform in [0, 1). For sampling only, never for security. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
