@@ -133,3 +133,77 @@ export function datasetReaderSql(format: DatasetFormat, param = 1): string {
     }
   }
 }
+
+/** One column of a dataset as DuckDB reads it. */
+export interface DatasetColumn {
+  readonly name: string;
+  /** DuckDB's logical type, e.g. `BIGINT`, `VARCHAR`, `TIMESTAMP`. */
+  readonly type: string;
+}
+
+/**
+ * The useful part of a DuckDB error for a user: its first lines, without the sniffer's long
+ * list of options and possible fixes.
+ */
+export function engineMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const keep: string[] = [];
+  for (const line of lines) {
+    if (/^(Possible fixes|\* |Parser options|The following options|file =|delimiter =|quote =|escape =|new_line =|header =|skip_rows =|comment =|strict_mode =|date_format =|timestamp_format =|null_padding =|sample_size =|ignore_errors =|all_varchar =)/i.test(line)) continue;
+    keep.push(line);
+    if (keep.length >= 3) break;
+  }
+  return keep.join(' ');
+}
+
+/**
+ * Re-reads a comma-separated file with the layout fixed (header width, RFC 4180 quotes, strict)
+ * so that DuckDB names the offending line. Why: when rows have different numbers of fields, its
+ * sniffer silently falls back to ONE column whose name is the whole header, even in strict mode.
+ */
+async function diagnoseCsv(session: DuckDbSession, abs: string, shown: string): Promise<never> {
+  let header = '';
+  try {
+    const handle = await open(abs, 'r');
+    try {
+      const buf = Buffer.alloc(65_536);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      header = buf.subarray(0, bytesRead).toString('utf8').split(/\r?\n/)[0] ?? '';
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Unreadable here: the generic error below still names the file.
+  }
+  const fields = Math.min(header.split(',').length, 10_000);
+  const columns = Array.from({ length: fields }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
+  try {
+    await session.query(
+      `SELECT count(*) FROM read_csv($1, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false, columns = {${columns}})`,
+      [abs],
+    );
+  } catch (err) {
+    throw new BulwarkError('PARSE_ERROR', `${shown}: cannot read the csv dataset: ${engineMessage(err)}`, { cause: err });
+  }
+  throw new BulwarkError('PARSE_ERROR', `${shown}: DuckDB could not find a consistent column layout (rows with different numbers of fields?)`);
+}
+
+/**
+ * The columns of a dataset (`DESCRIBE` of its reader), with input errors turned into PARSE_ERROR
+ * naming the file (`shown`, as the user gave it) and, for CSV, the offending line. `abs` is the
+ * resolved path the session may read.
+ */
+export async function describeDataset(session: DuckDbSession, abs: string, shown: string, format: DatasetFormat): Promise<DatasetColumn[]> {
+  let rows: Record<string, DuckDBValue>[];
+  try {
+    rows = await session.query(`DESCRIBE SELECT * FROM ${datasetReaderSql(format, 1)}`, [abs]);
+  } catch (err) {
+    if (format === 'csv' && /sniff/i.test(engineMessage(err))) await diagnoseCsv(session, abs, shown);
+    throw new BulwarkError('PARSE_ERROR', `${shown}: cannot read the ${format} dataset: ${engineMessage(err)}`, { cause: err });
+  }
+  const columns = rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  const only = columns.length === 1 ? columns[0]?.name : undefined;
+  if (format === 'csv' && only !== undefined && only.includes(',')) await diagnoseCsv(session, abs, shown);
+  return columns;
+}

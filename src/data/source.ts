@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { StatementType } from '@duckdb/node-api';
 import { BulwarkError, isBulwarkError } from '../errors.js';
 import { DUCKDB_DIALECT, postgresDialect, type Dialect } from './dialect.js';
-import { datasetReaderSql, detectDatasetFormat, openDuckDb, type DatasetFormat, type DuckDbSession } from './duckdb.js';
+import { datasetReaderSql, describeDataset, detectDatasetFormat, engineMessage, openDuckDb, type DatasetFormat, type DuckDbSession } from './duckdb.js';
 import type { Relation } from './plan.js';
 
 /** A dataset to analyse. */
@@ -88,49 +88,7 @@ export async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-/**
- * DuckDB's error text, shortened to what a user needs: the first lines (they name the line,
- * column or byte position), without the long sniffer hints that follow.
- */
-export function engineMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const keep: string[] = [];
-  for (const line of lines) {
-    if (/^(Possible fixes|\* |Parser options|The following options|file =|delimiter =|quote =|escape =|new_line =|header =|skip_rows =|comment =|strict_mode =|date_format =|timestamp_format =|null_padding =|sample_size =|ignore_errors =|all_varchar =)/i.test(line)) continue;
-    keep.push(line);
-    if (keep.length >= 3) break;
-  }
-  return keep.join(' ').slice(0, 600);
-}
-
-/**
- * Re-reads a CSV with the dialect fixed (comma, double quotes, as many VARCHAR columns as the header
- * has fields, named c0..cN so no file value reaches the SQL text) to turn a sniffer failure into
- * DuckDB's line-level error. Throws PARSE_ERROR naming the file and line; returns if the file reads.
- */
-async function diagnoseCsv(db: DuckDbSession, abs: string, path: string): Promise<void> {
-  let head = '';
-  try {
-    const handle = await open(abs, 'r');
-    try {
-      const buf = Buffer.alloc(65_536);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-      head = buf.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Unreadable here means DuckDB's own error stands; nothing to add.
-  }
-  const fields = (head.split(/\r?\n/)[0] ?? '').split(',').length;
-  const columns = Array.from({ length: Math.min(fields, 10_000) }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
-  try {
-    await db.query(`SELECT count(*) FROM read_csv($1, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false, columns = {${columns}})`, [abs]);
-  } catch (err) {
-    throw new BulwarkError('PARSE_ERROR', `${path}: cannot read the csv dataset: ${engineMessage(err)}`, { cause: err });
-  }
-}
+export { engineMessage } from './duckdb.js';
 
 async function openFile(path: string, signal: AbortSignal | undefined): Promise<DataSession> {
   const abs = resolve(path);
@@ -151,18 +109,8 @@ async function openFile(path: string, signal: AbortSignal | undefined): Promise<
     }
   };
   try {
-    let described: Record<string, unknown>[];
-    try {
-      described = await query(`DESCRIBE SELECT * FROM ${relation.sql}`, relation.params);
-    } catch (err) {
-      if (format === 'csv' && /sniffing/i.test(engineMessage(err))) await diagnoseCsv(db, abs, path);
-      throw err;
-    }
-    // DuckDB's sniffer falls back to ONE column when a comma-separated file has a ragged row: the
-    // strict re-read names the offending line instead of silently reading one wide column.
-    const first = described.length === 1 ? described[0]?.column_name : undefined;
-    if (format === 'csv' && typeof first === 'string' && first.includes(',')) await diagnoseCsv(db, abs, path);
-    const columns = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type), kind: columnKindOf(String(r.column_type)) }));
+    // describeDataset names the offending line of a ragged CSV (DuckDB would read one wide column).
+    const columns = (await describeDataset(db, abs, path, format)).map((c) => ({ ...c, kind: columnKindOf(c.type) }));
     return {
       dialect: DUCKDB_DIALECT,
       relation,

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
-import { datasetReaderSql, detectDatasetFormat, openDuckDb, quoteIdent, type DuckDbSession } from '../data/duckdb.js';
+import { datasetReaderSql, describeDataset, detectDatasetFormat, engineMessage, openDuckDb, quoteIdent, type DuckDbSession } from '../data/duckdb.js';
 import { BulwarkError, isBulwarkError } from '../errors.js';
 import { sortedFinite } from './stats/index.js';
 import type { ColumnKind } from './types.js';
@@ -114,7 +114,7 @@ async function run(session: DuckDbSession, path: string, sql: string, params: Du
   try {
     return await session.query(sql, params);
   } catch (err) {
-    throw new BulwarkError('PARSE_ERROR', `${path}: cannot read the dataset (${(err as Error).message})`, { cause: err });
+    throw new BulwarkError('PARSE_ERROR', `${path}: cannot read the dataset (${engineMessage(err)})`, { cause: err });
   }
 }
 
@@ -125,8 +125,7 @@ export async function readDataset(options: ReadDatasetOptions): Promise<RawDatas
   const reader = datasetReaderSql(format, 1);
   const session = await openDuckDb({ readPaths: [path] });
   try {
-    const described = await run(session, options.path, `DESCRIBE SELECT * FROM ${reader}`, [path]);
-    let cols = described.map((r) => ({ name: String(r.column_name), sqlType: String(r.column_type) }));
+    let cols = (await describeDataset(session, path, options.path, format)).map((c) => ({ name: c.name, sqlType: c.type }));
     if (options.columns !== undefined) {
       const byName = new Map(cols.map((c) => [c.name, c]));
       cols = options.columns.map((name) => {

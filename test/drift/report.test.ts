@@ -176,3 +176,16 @@ describe.skipIf(!browserAvailable())('drift HTML page in Chromium', () => {
     await page.close();
   });
 });
+
+describe('unreadable input', () => {
+  it('names the offending line of a ragged CSV instead of reading one wide column', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFileSync(join(dir, 'ref.csv'), 'a,b,c\n1,2,3\n4,5,6\n');
+      writeFileSync(join(dir, 'cur.csv'), 'a,b,c\n1,2,3\n4,5\n6,7,8\n');
+      await expect(driftReport({ reference: join(dir, 'ref.csv'), current: join(dir, 'cur.csv') })).rejects.toThrow(/cur\.csv: cannot read the csv dataset: .*Line: 3/);
+    } finally {
+      cleanup();
+    }
+  });
+});

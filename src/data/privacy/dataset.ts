@@ -1,16 +1,10 @@
 /** Shared dataset plumbing of the privacy commands: open, describe, map engine errors to BulwarkErrors. */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { BulwarkError, isBulwarkError } from '../../errors.js';
-import { datasetReaderSql, detectDatasetFormat, openDuckDb, type DatasetFormat, type DuckDbSession } from '../duckdb.js';
+import { datasetReaderSql, describeDataset, detectDatasetFormat, engineMessage, openDuckDb, type DatasetColumn, type DatasetFormat, type DuckDbSession } from '../duckdb.js';
 
-/** One column of a dataset as DuckDB reads it. */
-export interface DatasetColumn {
-  name: string;
-  /** DuckDB type name, e.g. `BIGINT`, `VARCHAR`, `DECIMAL(10,2)`. */
-  type: string;
-}
+export type { DatasetColumn } from '../duckdb.js';
 
 /** Type families that make digests portable across CSV (sniffed types) and Parquet (declared types). */
 export type TypeFamily = 'number' | 'string' | 'boolean' | 'temporal' | 'other';
@@ -28,8 +22,7 @@ export function typeFamily(type: string): TypeFamily {
 /** Wraps an engine failure on a dataset as PARSE_ERROR naming the file (DuckDB's message names line/column). */
 export function datasetError(path: string, err: unknown): BulwarkError {
   if (isBulwarkError(err)) return err;
-  const msg = (err as Error).message.split('\n').slice(0, 6).join(' ').trim();
-  return new BulwarkError('PARSE_ERROR', `${path}: cannot read the dataset: ${msg}`, { cause: err });
+  return new BulwarkError('PARSE_ERROR', `${path}: cannot read the dataset: ${engineMessage(err)}`, { cause: err });
 }
 
 /** An opened dataset: its session, reader SQL (path bound as $1) and columns. */
@@ -48,9 +41,7 @@ export async function openDataset(path: string, writePaths: readonly string[] = 
   const db = await openDuckDb(threads === undefined ? { readPaths: [path], writePaths } : { readPaths: [path], writePaths, threads });
   try {
     const reader = datasetReaderSql(format, 1);
-    const rows = await db.query(`DESCRIBE SELECT * FROM ${reader}`, [path]);
-    const columns = rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    if (format === 'csv' && columns.length === 1 && (columns[0]?.name ?? '').includes(',')) await raggedCsvError(path);
+    const columns = await describeDataset(db, path, path, format);
     return { db, format, reader, path, columns };
   } catch (err) {
     db.close();
@@ -69,46 +60,3 @@ export async function fileSha256(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Fields per physical line of CSV text (RFC 4180 quotes; a quoted newline continues the record). */
-function* csvRecordWidths(text: string): Generator<{ line: number; fields: number }> {
-  let fields = 1;
-  let quoted = false;
-  let line = 1;
-  let start = 1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') quoted = !quoted;
-    else if (c === ',' && !quoted) fields++;
-    else if (c === '\n') {
-      line++;
-      if (!quoted) {
-        yield { line: start, fields };
-        fields = 1;
-        start = line;
-      }
-    }
-  }
-}
-
-/**
- * DuckDB's sniffer falls back to a single column when rows have different numbers of fields
- * (even with strict_mode); a one-column CSV whose header holds commas is that case. Name the
- * first line whose field count differs from the header's.
- */
-async function raggedCsvError(path: string): Promise<never> {
-  const handle = await open(path, 'r');
-  let text: string;
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    text = buf.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-  let header = 0;
-  for (const rec of csvRecordWidths(text)) {
-    if (rec.line === 1) header = rec.fields;
-    else if (rec.fields !== header) throw new BulwarkError('PARSE_ERROR', `${path}: line ${rec.line} has ${rec.fields} fields, the header has ${header} (ragged CSV)`);
-  }
-  throw new BulwarkError('PARSE_ERROR', `${path}: DuckDB could not find a consistent column layout (ragged CSV?)`);
-}
