@@ -61,6 +61,13 @@ export type ScanMetric =
 export type GroupQuery =
   /** The `limit` most frequent non-null values (as text) with their counts, and the number of distinct values. */
   | { readonly kind: 'topValues'; readonly column: string; readonly limit: number }
+  /**
+   * Every distinct non-null value of a numeric `column` (text form `v`, double `x`) with its row count
+   * `n` and `groups` (the exact distinct count), ordered by value, `limit + 1` rows at most: one
+   * group-by gives exact quantiles, the histogram, the top values and the distinct count of a column of
+   * modest cardinality (read with {@link quantilesFromValueCounts} and {@link binIndexOf}).
+   */
+  | { readonly kind: 'valueCounts'; readonly column: string; readonly limit: number }
   /** Groups of `columns` seen more than once: `groups` and the `rows` in them. */
   | { readonly kind: 'duplicateKeys'; readonly columns: readonly string[] }
   /** Distinct non-null values matching a prefilter, with row counts, most frequent first, `limit + 1` at most. */
@@ -270,6 +277,12 @@ export function compileGroupQuery(q: GroupQuery, d: Dialect, relation: Relation)
         params: params.values,
       };
     }
+    case 'valueCounts': {
+      return {
+        sql: `SELECT ${d.toText('k')} AS v, ${d.toDouble('k')} AS x, n, count(*) OVER () AS groups FROM (SELECT ${col(d, q.column)} AS k, count(*) AS n FROM ${relation.sql} AS t WHERE ${col(d, q.column)} IS NOT NULL GROUP BY 1) AS gk ORDER BY k LIMIT ${numberLiteral(Math.trunc(q.limit) + 1)}`,
+        params: params.values,
+      };
+    }
     case 'duplicateKeys': {
       const keys = q.columns.map((c) => col(d, c)).join(', ');
       return {
@@ -402,6 +415,48 @@ export function quantilesFromBins(counts: readonly number[], b: Binning, range: 
     if (exact) return b.lo + lo;
     const v = b.lo + (lo + (rank - (cum[lo] ?? 0) + 0.5) / Math.max(c, 1)) * b.width;
     return Math.min(range.max, Math.max(range.min, v));
+  };
+  return qs.map((q) => {
+    const h = (total - 1) * q;
+    const f = Math.floor(h);
+    const a = orderStat(f);
+    const z = orderStat(Math.ceil(h));
+    return a + (h - f) * (z - a);
+  });
+}
+
+/**
+ * The fine bin of `x` under a `binCounts` spec, with the SQL's own double arithmetic in the same order
+ * (IEEE 754 gives the same result in JS), so counts made from exact values equal the scan's.
+ */
+export function binIndexOf(spec: BinCountSpec, x: number): number {
+  const quotient = (x - spec.lo) / spec.width;
+  const scaled = spec.split === 1 ? quotient : quotient * Math.trunc(spec.split);
+  return Math.max(Math.min(Math.floor(scaled), Math.trunc(spec.n) - 1), 0);
+}
+
+/**
+ * Exact continuous quantiles (`quantile_cont`: h = (N - 1) q, lo + (h - floor h) (hi - lo) between
+ * the order statistics at floor h and ceil h) from distinct values in ascending order with their counts.
+ */
+export function quantilesFromValueCounts(values: readonly { x: number; n: number }[], qs: readonly number[]): number[] {
+  const total = values.reduce((s, v) => s + v.n, 0);
+  if (total === 0) return [];
+  const ends: number[] = [];
+  let acc = 0;
+  for (const v of values) {
+    acc += v.n;
+    ends.push(acc);
+  }
+  const orderStat = (rank: number): number => {
+    let lo = 0;
+    let hi = values.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((ends[mid] ?? 0) > rank) hi = mid;
+      else lo = mid + 1;
+    }
+    return values[lo]?.x ?? Number.NaN;
   };
   return qs.map((q) => {
     const h = (total - 1) * q;

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { escapeHtml, renderBarChartSvg, renderHtmlPage } from '../report/html.js';
-import { compileGroupQuery, compileScan, quantilesFromBins, readBinCounts, readScanRow, toNumber, type BinCountSpec, type Binning, type ScanMetric } from './plan.js';
+import { binIndexOf, compileGroupQuery, compileScan, quantilesFromBins, quantilesFromValueCounts, readBinCounts, readScanRow, toNumber, type BinCountSpec, type Binning, type ScanMetric } from './plan.js';
 import { isNumericKind, openDataSession, subjectOf, type ColumnKind, type DataSession, type DataSource } from './source.js';
 
 /** Quantiles every numeric column gets. */
@@ -174,6 +174,8 @@ export async function profileSession(session: DataSession, options: Omit<Profile
   };
   const binned = session.dialect.name === 'duckdb' && rows > exactRows;
   let approxQuantiles = session.dialect.approxQuantiles;
+  /** Columns whose top values and exact distinct count are already known (value counts). */
+  const counted = new Set<string>();
   if (histCols.length > 0 && binned) {
     // One GROUPING SETS scan with ONE key per column: fine bins for the quantiles (error < bin width),
     // the display histogram summed from them. Integer columns of a small span get width-1 bins (exact
@@ -181,6 +183,7 @@ export async function profileSession(session: DataSession, options: Omit<Profile
     // other columns split each display bin into K fine bins (at least `fineBins` in all).
     type Spec = BinCountSpec & { fine: Binning; exact: boolean; range: { min: number; max: number }; coarse?: Binning & { edges: number[] } };
     const specs: Spec[] = [];
+    const binCols: ColumnProfile[] = [];
     for (const c of histCols) {
       const range = rawRange.get(c.name) ?? { min: c.min ?? 0, max: c.max ?? 0 };
       const span = range.max - range.min;
@@ -197,14 +200,49 @@ export async function profileSession(session: DataSession, options: Omit<Profile
         spec = { column: c.name, lo: range.min, width: span / fineBins, n: fineBins, split: 1, fine: { lo: range.min, width: span / fineBins, n: fineBins }, exact, range };
       }
       if (coarse) spec.coarse = coarse;
+      // A column of modest cardinality gets one group-by of its values instead of a bin set: exact
+      // quantiles, and the histogram, top values and exact distinct count from the same rows (its
+      // top-values group-by would run anyway; a bin set costs a hash aggregate over every row).
+      const few = fewDistinct.has(c.name) || (c.distinctApprox && c.distinct <= Math.min(topMax, VALUE_COUNTS_MAX_DISTINCT) * 1.2);
+      if (few) {
+        const vq = compileGroupQuery({ kind: 'valueCounts', column: c.name, limit: Math.min(topMax, VALUE_COUNTS_MAX_DISTINCT) }, session.dialect, session.relation);
+        const vrows = await session.query(vq.sql, vq.params);
+        const groups = toNumber(vrows[0]?.groups) ?? 0;
+        if (groups <= Math.min(topMax, VALUE_COUNTS_MAX_DISTINCT) && vrows.length === groups) {
+          const values = vrows.map((v) => ({ v: String(v.v), x: toNumber(v.x) ?? Number.NaN, n: toNumber(v.n) ?? 0 }));
+          setQuantiles(c, quantilesFromValueCounts(values, PROFILE_QUANTILES));
+          if (coarse) {
+            const hist = Array.from({ length: coarse.n }, () => 0);
+            for (const v of values) {
+              // The same arithmetic as the bin set this column would have had, summed the same way.
+              const j = binIndexOf(spec, v.x);
+              const b = exact ? Math.floor((spec.lo + j - coarse.lo) / coarse.width) : Math.floor(j / spec.split);
+              const at = Math.max(0, Math.min(coarse.n - 1, b));
+              hist[at] = (hist[at] ?? 0) + v.n;
+            }
+            c.histogram = { edges: coarse.edges.map((e) => Number(e.toPrecision(12))), counts: hist };
+          }
+          // Most frequent first, then by text form (the topValues query's ORDER BY n DESC, v; the text
+          // forms of numbers are ASCII, so code-unit order is the engine's byte order).
+          c.top = [...values]
+            .sort((a, b) => b.n - a.n || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0))
+            .slice(0, topN)
+            .map((v) => ({ value: v.v, count: v.n }));
+          c.distinct = groups;
+          c.distinctApprox = false;
+          counted.add(c.name);
+          continue;
+        }
+      }
       if (!exact) approxQuantiles = true;
       specs.push(spec);
+      binCols.push(c);
     }
-    const q = compileGroupQuery({ kind: 'binCounts', specs }, session.dialect, session.relation);
-    const counted = readBinCounts(specs, await session.query(q.sql, q.params));
+    const q = specs.length > 0 ? compileGroupQuery({ kind: 'binCounts', specs }, session.dialect, session.relation) : undefined;
+    const binCounts = q ? readBinCounts(specs, await session.query(q.sql, q.params)) : [];
     specs.forEach((s, i) => {
-      const c = histCols[i];
-      const fine = counted[i];
+      const c = binCols[i];
+      const fine = binCounts[i];
       if (!c || !fine) return;
       setQuantiles(c, quantilesFromBins(fine, s.fine, s.range, PROFILE_QUANTILES, s.exact));
       const coarse = s.coarse;
@@ -246,6 +284,10 @@ export async function profileSession(session: DataSession, options: Omit<Profile
     if (nonNull === 0) {
       c.distinct = 0;
       c.distinctApprox = false;
+      continue;
+    }
+    if (counted.has(c.name)) {
+      c.unique = c.distinct === nonNull && nonNull === rows;
       continue;
     }
     // The sketch may be off by a few percent either way, hence the slack on both tests.
@@ -295,6 +337,13 @@ export async function profileSession(session: DataSession, options: Omit<Profile
   }
   return { rows, columns, approxQuantiles };
 }
+
+/**
+ * Numeric columns with at most this many distinct values (on binned runs) are profiled from one
+ * group-by of their values (exact quantiles) instead of fine bins. Measured on 10M rows: a 10,000-value
+ * column's group-by 0.15 s, and each bin set dropped saves its hash aggregate over every row.
+ */
+export const VALUE_COUNTS_MAX_DISTINCT = 20_000;
 
 /** Rows read for the cardinality hint that lets low-cardinality columns skip the distinct sketch. */
 export const PREFIX_HINT_ROWS = 10_000;

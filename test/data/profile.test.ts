@@ -38,7 +38,8 @@ describe('profileDataset', () => {
     }
     writeFileSync(file, `${lines.join('\n')}\n`);
     const exact = await profileDataset({ path: file });
-    const binned = await profileDataset({ path: file, exactQuantileRows: 100, quantileBins: 512 });
+    // topValuesMaxDistinct 10: no column qualifies for the value-count path, every one is binned.
+    const binned = await profileDataset({ path: file, exactQuantileRows: 100, quantileBins: 512, topValuesMaxDistinct: 10 });
     expect(exact.approxQuantiles).toBe(false);
     expect(binned.approxQuantiles).toBe(true);
     for (const c of binned.columns) {
@@ -53,6 +54,23 @@ describe('profileDataset', () => {
         else expect(Math.abs(q.value - want)).toBeLessThanOrEqual(bound);
       });
     }
+  });
+
+  it('profiles numeric columns of modest cardinality from one group-by of their values above exactQuantileRows: the same profile as the exact path', async () => {
+    const file = join(tmp.dir, 'counted.csv');
+    const lines = ['f,i,g,big'];
+    for (let k = 0; k < 3000; k++) {
+      const f = k % 37 === 0 ? '' : String(((k * 7919) % 301) / 7 - 10);
+      lines.push(`${f},${(k * 31) % 250},${k % 11 === 0 ? 1e6 : (k * 13) % 97},${(k * 7919) % 3001 / 3}`);
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const exact = await profileDataset({ path: file });
+    const counted = await profileDataset({ path: file, exactQuantileRows: 100, quantileBins: 512, topValuesMaxDistinct: 1000 });
+    // f, i and g (at most 301 values) are counted exactly; big (3000 values, above the bound) is binned.
+    expect(counted.approxQuantiles).toBe(true);
+    for (const name of ['f', 'i', 'g']) expect(counted.columns.find((c) => c.name === name)).toEqual(exact.columns.find((c) => c.name === name));
+    const big = counted.columns.find((c) => c.name === 'big');
+    expect(big?.histogram).toEqual(exact.columns.find((c) => c.name === 'big')?.histogram);
   });
 
   it('proves uniqueness of a near-unique column by its strictly increasing order, else by a group-by', async () => {
