@@ -112,7 +112,15 @@ export function parseSuite(text: string, file = 'suite'): ExpectationSuite {
     const pos = e?.linePos?.[0];
     throw new BulwarkError('CONFIG_INVALID', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML (${e?.message.split('\n')[0] ?? 'parse error'})`);
   }
-  const result = SUITE_SCHEMA.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The yaml package throws a ReferenceError for an alias without an anchor, and an error for
+    // alias bombs: both are the file's fault, not ours.
+    throw new BulwarkError('CONFIG_INVALID', `${file}: not valid YAML (${(err as Error).message.split('\n')[0] ?? 'bad alias'})`, { cause: err });
+  }
+  const result = SUITE_SCHEMA.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue?.path ?? [];

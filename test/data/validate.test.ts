@@ -238,6 +238,17 @@ describe('suite files', () => {
     expect(() => parseSuite('version: 1\nexpectations:\n  - type: no_such_thing\n', 's.yaml')).toThrow(/s\.yaml:3: .*expectations\[0\]\.type.*expected one of: columns/);
     expect(() => parseSuite('version: 1\nexpectations:\n  - type: not_null\n    column: a\n    colour: red\n', 's.yaml')).toThrow(/unknown field 'colour'/);
     expect(() => parseSuite('version: 1\nexpectations: [\n', 's.yaml')).toThrow(/s\.yaml:\d+:\d+: not valid YAML/);
+    // An alias with no anchor is the file's error (CONFIG_INVALID), never an internal ReferenceError.
+    for (const bad of ['*!', 'version: 1\nexpectations: *nope\n']) {
+      let caught: unknown;
+      try {
+        parseSuite(bad, 's.yaml');
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toMatchObject({ code: 'CONFIG_INVALID' });
+      expect((caught as Error).message).toMatch(/^s\.yaml: not valid YAML/);
+    }
     try {
       parseSuite('version: 2\nexpectations: []\n', 's.yaml');
     } catch (err) {
