@@ -76,8 +76,38 @@ export function columnKindOf(type: string): ColumnKind {
   return 'other';
 }
 
-/** SHA-256 of a file, streamed. */
+/**
+ * Digests of files this process already hashed, by resolved path, valid while the file's identity and
+ * change times (device, inode, size, mtime and ctime in nanoseconds) are unchanged: profile-then-validate
+ * in one process reads a large dataset once for its digest, not twice (a 447 MB Parquet file: 0.45 s of
+ * CPU on the two cores the engine is using). ctime cannot be set by a user: any write, rename over or
+ * utimes() changes it, as git's index and make rely on. Only files last changed at least
+ * {@link DIGEST_CACHE_SETTLED_MS} before hashing began are remembered, so a change within the same
+ * file-system clock tick as the previous one is not missed (git's "racy clean" problem).
+ */
+const digestCache = new Map<string, { key: string; sha256: string }>();
+const DIGEST_CACHE_ENTRIES = 32;
+
+/** How long a file must have been unchanged before its digest is remembered. */
+export const DIGEST_CACHE_SETTLED_MS = 2000;
+
+async function identityOf(path: string): Promise<{ key: string; ctimeMs: number } | undefined> {
+  try {
+    const s = await stat(path, { bigint: true });
+    if (!s.isFile()) return undefined;
+    return { key: `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`, ctimeMs: Number(s.ctimeNs / 1_000_000n) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** SHA-256 of a file, streamed (remembered while the file is unchanged: see {@link digestCache}). */
 export async function sha256File(path: string): Promise<string> {
+  const abs = resolve(path);
+  const started = Date.now();
+  const before = await identityOf(abs);
+  const cached = digestCache.get(abs);
+  if (before && cached && cached.key === before.key) return cached.sha256;
   const h = createHash('sha256');
   try {
     for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
@@ -85,7 +115,17 @@ export async function sha256File(path: string): Promise<string> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BulwarkError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${path}: cannot read the dataset (${(err as Error).message})`, { cause: err });
   }
-  return h.digest('hex');
+  const sha256 = h.digest('hex');
+  const after = await identityOf(abs);
+  digestCache.delete(abs);
+  if (before && after && before.key === after.key && before.ctimeMs <= started - DIGEST_CACHE_SETTLED_MS) {
+    if (digestCache.size >= DIGEST_CACHE_ENTRIES) {
+      const oldest = digestCache.keys().next();
+      if (oldest.done !== true) digestCache.delete(oldest.value);
+    }
+    digestCache.set(abs, { key: after.key, sha256 });
+  }
+  return sha256;
 }
 
 export { engineMessage } from './duckdb.js';
