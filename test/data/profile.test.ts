@@ -1,8 +1,9 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSuite, profileDataset, renderProfileHtml, renderSuiteYaml, suggestSuite, validateDataset } from '../../src/data/index.js';
+import { datasetReaderSql, openDuckDb } from '../../src/data/duckdb.js';
 import { browserAvailable, launchBrowser, openHtml } from '../browser.js';
 import { fixture, tempDir } from '../helpers.js';
 
@@ -85,6 +86,30 @@ describe('profileDataset', () => {
     expect(by('shuffled')).toMatchObject({ unique: true, distinct: n, distinctApprox: false });
     expect(by('down')).toMatchObject({ unique: true, distinct: n, distinctApprox: false });
     expect(by('dup_late')).toMatchObject({ unique: false, distinctApprox: true });
+  });
+
+  it('key-like numeric columns (the first 10,000 rows all distinct) skip the first sketch: proved unique by order, else sketched in a later scan', async () => {
+    const file = join(tmp.dir, 'keylike.csv');
+    const n = 12_000;
+    const lines = ['asc,shuffled,dup_after'];
+    for (let i = 0; i < n; i++) lines.push(`${i},${(i * 7919) % n},${i < 10_000 ? i : i - 5_000}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const p = await profileDataset({ path: file, topValuesMaxDistinct: 10 });
+    const by = (name: string): unknown => p.columns.find((c) => c.name === name);
+    expect(by('asc')).toMatchObject({ unique: true, distinct: n, distinctApprox: false });
+    // Not increasing: the same HyperLogLog estimates the first scan would have made (then the usual
+    // near-unique rule: at least 0.9 of the rows -> duplicate-key check).
+    const db = await openDuckDb({ readPaths: [file] });
+    try {
+      const [row] = await db.query(`SELECT approx_count_distinct(shuffled) AS s, approx_count_distinct(dup_after) AS d FROM ${datasetReaderSql('csv', 1)}`, [resolve(file)]);
+      const sketch = { shuffled: Number(row?.s), dup_after: Number(row?.d) };
+      const shuffled = p.columns.find((c) => c.name === 'shuffled');
+      if (sketch.shuffled >= 0.9 * n) expect(shuffled).toMatchObject({ unique: true, distinct: n, distinctApprox: false });
+      else expect(shuffled).toMatchObject({ unique: false, distinct: sketch.shuffled, distinctApprox: true });
+      expect(by('dup_after')).toMatchObject({ unique: false, distinct: sketch.dup_after, distinctApprox: true });
+    } finally {
+      db.close();
+    }
   });
 
   it('throws a PARSE_ERROR naming the file for malformed input', async () => {
