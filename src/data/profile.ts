@@ -164,6 +164,7 @@ export async function profileSession(session: DataSession, options: Omit<Profile
   // Key-like columns: unique if read in strictly increasing order (exact, as the check below would
   // find); else their sketch after all, in one more scan of just those columns.
   const monoTried = new Set<string>();
+  const provedKeys = new Set<string>();
   const sketchLate: ColumnProfile[] = [];
   for (const c of columns) {
     if (!keyLike.has(c.name)) continue;
@@ -175,6 +176,7 @@ export async function profileSession(session: DataSession, options: Omit<Profile
       if ((toNumber(mono.bad) ?? 1) === 0 && (toNumber(mono.n) ?? -1) === nonNull) {
         c.distinct = nonNull;
         c.distinctApprox = false;
+        provedKeys.add(c.name);
         continue;
       }
     }
@@ -229,6 +231,32 @@ export async function profileSession(session: DataSession, options: Omit<Profile
         spec = { column: c.name, lo: range.min, width: span / fineBins, n: fineBins, split: 1, fine: { lo: range.min, width: span / fineBins, n: fineBins }, exact, range };
       }
       if (coarse) spec.coarse = coarse;
+      // Distinct integers (proved above) as many as the integers in [min, max]: exactly min..max (a row
+      // id). Exact quantiles and the histogram follow without reading the column again.
+      const nonNull = rows - c.nulls;
+      if (c.kind === 'integer' && provedKeys.has(c.name) && Number.isSafeInteger(range.min) && Number.isSafeInteger(range.max) && span + 1 === nonNull && span < CONTIGUOUS_KEY_MAX_SPAN) {
+        setQuantiles(
+          c,
+          PROFILE_QUANTILES.map((q) => {
+            const h = (nonNull - 1) * q;
+            const a = range.min + Math.floor(h);
+            const z = range.min + Math.ceil(h);
+            return a + (h - Math.floor(h)) * (z - a);
+          }),
+        );
+        if (coarse) {
+          const hist = Array.from({ length: coarse.n }, () => 0);
+          for (let x = range.min; x <= range.max; x++) {
+            // The same arithmetic as the bin set this column would have had, summed the same way.
+            const j = binIndexOf(spec, x);
+            const b = exact ? Math.floor((spec.lo + j - coarse.lo) / coarse.width) : Math.floor(j / spec.split);
+            const at = Math.max(0, Math.min(coarse.n - 1, b));
+            hist[at] = (hist[at] ?? 0) + 1;
+          }
+          c.histogram = { edges: coarse.edges.map((e) => Number(e.toPrecision(12))), counts: hist };
+        }
+        continue;
+      }
       // A column of modest cardinality gets one group-by of its values instead of a bin set: exact
       // quantiles, and the histogram, top values and exact distinct count from the same rows (its
       // top-values group-by would run anyway; a bin set costs a hash aggregate over every row).
@@ -373,6 +401,13 @@ export async function profileSession(session: DataSession, options: Omit<Profile
  * column's group-by 0.15 s, and each bin set dropped saves its hash aggregate over every row.
  */
 export const VALUE_COUNTS_MAX_DISTINCT = 20_000;
+
+/**
+ * A proved-unique integer column filling [min, max] (a row id) is profiled without a bin set up to this
+ * span: its histogram is counted in JS, one value at a time (10M values: about 0.05 s, against 0.2 s for
+ * its bin set on 10M rows).
+ */
+export const CONTIGUOUS_KEY_MAX_SPAN = 50_000_000;
 
 /** Rows read for the cardinality hint that lets low-cardinality columns skip the distinct sketch. */
 export const PREFIX_HINT_ROWS = 10_000;

@@ -97,6 +97,10 @@ describe('profileDataset', () => {
     const p = await profileDataset({ path: file, topValuesMaxDistinct: 10 });
     const by = (name: string): unknown => p.columns.find((c) => c.name === name);
     expect(by('asc')).toMatchObject({ unique: true, distinct: n, distinctApprox: false });
+    // Above exactQuantileRows, the contiguous id (0..n-1) needs no bin set: the same exact profile.
+    const big = await profileDataset({ path: file, topValuesMaxDistinct: 10, exactQuantileRows: 100, quantileBins: 512 });
+    expect(big.columns.find((c) => c.name === 'asc')).toEqual(by('asc'));
+    expect(big.columns.find((c) => c.name === 'shuffled')?.histogram).toEqual(p.columns.find((c) => c.name === 'shuffled')?.histogram);
     // Not increasing: the same HyperLogLog estimates the first scan would have made (then the usual
     // near-unique rule: at least 0.9 of the rows -> duplicate-key check).
     const db = await openDuckDb({ readPaths: [file] });
