@@ -44,7 +44,14 @@ export type ScanMetric =
   | { readonly kind: 'nonNull'; readonly column: string }
   /** Distinct non-null values: exact `count(DISTINCT)` unless `approx` (HyperLogLog on DuckDB). */
   | { readonly kind: 'distinct'; readonly column: string; readonly approx: boolean }
-  | { readonly kind: 'min' | 'max' | 'mean' | 'std'; readonly column: string }
+  /**
+   * `native`: the extreme of the column's own type, cast to double afterwards (the same value for
+   * numeric columns, as the cast is monotone, and cheaper than a cast per row: 10M rows x 7 numeric
+   * columns, first profile scan 1.65 s instead of 1.80 s). Only for numeric columns: on text the
+   * order would be lexicographic.
+   */
+  | { readonly kind: 'min' | 'max'; readonly column: string; readonly native?: boolean }
+  | { readonly kind: 'mean' | 'std'; readonly column: string }
   /** Continuous quantile (approximate on DuckDB, exact on PostgreSQL; see the dialect). */
   | { readonly kind: 'quantile'; readonly column: string; readonly q: number }
   | { readonly kind: 'minLength' | 'maxLength'; readonly column: string }
@@ -218,9 +225,9 @@ function compileMetric(m: ScanMetric, d: Dialect, params: ParamList): string {
     case 'distinct':
       return d.distinctCount(col(d, m.column), m.approx);
     case 'min':
-      return `min(${d.toDouble(col(d, m.column))})`;
+      return m.native === true ? d.toDouble(`min(${col(d, m.column)})`) : `min(${d.toDouble(col(d, m.column))})`;
     case 'max':
-      return `max(${d.toDouble(col(d, m.column))})`;
+      return m.native === true ? d.toDouble(`max(${col(d, m.column)})`) : `max(${d.toDouble(col(d, m.column))})`;
     case 'mean':
       return `avg(${d.toDouble(col(d, m.column))})`;
     case 'std':

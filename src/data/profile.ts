@@ -117,7 +117,7 @@ export async function profileSession(session: DataSession, options: Omit<Profile
     if (isNumericKind(c.kind)) {
       // Quantiles come with the histograms in the second scan: exact (a sort) for small inputs, from
       // fine bins for large ones (sorting every numeric column dominated the profile's cost).
-      metrics.push({ kind: 'min', column: c.name }, { kind: 'max', column: c.name }, { kind: 'mean', column: c.name }, { kind: 'std', column: c.name });
+      metrics.push({ kind: 'min', column: c.name, native: true }, { kind: 'max', column: c.name, native: true }, { kind: 'mean', column: c.name }, { kind: 'std', column: c.name });
     } else if (c.kind === 'text') {
       metrics.push({ kind: 'minLength', column: c.name }, { kind: 'maxLength', column: c.name });
     }
@@ -141,7 +141,7 @@ export async function profileSession(session: DataSession, options: Omit<Profile
     };
     if (isNumericKind(c.kind)) {
       const set = (k: 'min' | 'max' | 'mean' | 'std'): void => {
-        const v = round(r.get({ kind: k, column: c.name }));
+        const v = round(r.get(k === 'min' || k === 'max' ? { kind: k, column: c.name, native: true } : { kind: k, column: c.name }));
         if (v !== undefined) p[k] = v;
       };
       set('min');
@@ -149,8 +149,8 @@ export async function profileSession(session: DataSession, options: Omit<Profile
       set('mean');
       set('std');
       p.quantiles = [];
-      const lo = r.get({ kind: 'min', column: c.name });
-      const hi = r.get({ kind: 'max', column: c.name });
+      const lo = r.get({ kind: 'min', column: c.name, native: true });
+      const hi = r.get({ kind: 'max', column: c.name, native: true });
       if (lo !== null && hi !== null && Number.isFinite(lo) && Number.isFinite(hi)) rawRange.set(c.name, { min: lo, max: hi });
     } else if (c.kind === 'text') {
       const minL = r.get({ kind: 'minLength', column: c.name });
