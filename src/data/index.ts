@@ -13,4 +13,3 @@ export { compileScan, compileGroupQuery, compilePredicate, type ScanMetric, type
 export { DUCKDB_DIALECT, postgresDialect, type Dialect, type DialectName } from './dialect.js';
 export { openDuckDb, detectDatasetFormat, datasetReaderSql, quoteIdent, type DatasetFormat, type DuckDbOptions, type DuckDbSession } from './duckdb.js';
 export type { PoisonInput, PoisonSuspicion, PoisonResult, ValueDetector } from './detectors-adapter.js';
-export { DETECTOR_HINTS, hintHolds, compileHint, type DetectorHint, type HintTerm } from './detector-hints.js';

@@ -8,7 +8,6 @@
  * limits) appear as literals, because engines require them to be constants.
  */
 import { numberLiteral, type Dialect } from './dialect.js';
-import { compileHint, type DetectorHint } from './detector-hints.js';
 
 /** Comparison operators of a cross-column check. */
 export type CompareOperator = '<' | '<=' | '>' | '>=' | '=' | '<>';
@@ -85,7 +84,7 @@ export type GroupQuery =
    * groups before matching, so each regex runs once per distinct value instead of once per row: the
    * cheaper plan for low-cardinality columns; the answer is the same.
    */
-  | { readonly kind: 'candidateValues'; readonly column: string; readonly patterns: readonly { readonly pattern: string; readonly caseInsensitive: boolean; readonly hint?: DetectorHint }[]; readonly limit: number; readonly distinctFirst: boolean }
+  | { readonly kind: 'candidateValues'; readonly column: string; readonly patterns: readonly { readonly pattern: string; readonly caseInsensitive: boolean }[]; readonly limit: number; readonly distinctFirst: boolean }
   /**
    * Whether the non-null values of `column` strictly increase in the order the engine reads them
    * (`bad` = 0): then no value repeats, an exact proof of uniqueness without a group-by (key columns
@@ -309,19 +308,14 @@ export function compileGroupQuery(q: GroupQuery, d: Dialect, relation: Relation)
       if (q.patterns.length === 0) throw new Error('candidateValues needs at least one pattern');
       const v = d.toText(col(d, q.column));
       const limit = numberLiteral(Math.trunc(q.limit) + 1);
-      // A hint (a cheap necessary condition, detector-hints.ts) first: the regex runs only where it holds.
-      const hinted = (x: string, p: (typeof q.patterns)[number]): string => {
-        const re = d.regexMatch(x, params.add(p.pattern), p.caseInsensitive);
-        return p.hint ? `(${compileHint(p.hint, x, d, (lit) => params.add(lit))} AND ${re})` : re;
-      };
       if (q.distinctFirst) {
-        const match = q.patterns.map((p) => hinted('v', p)).join(' OR ');
+        const match = q.patterns.map((p) => d.regexMatch('v', params.add(p.pattern), p.caseInsensitive)).join(' OR ');
         return {
           sql: `SELECT v, n, sum(n) OVER () AS total FROM (SELECT ${v} AS v, count(*) AS n FROM ${relation.sql} AS t WHERE ${col(d, q.column)} IS NOT NULL GROUP BY 1) AS g WHERE ${match} ORDER BY n DESC, v LIMIT ${limit}`,
           params: params.values,
         };
       }
-      const match = q.patterns.map((p) => hinted(v, p)).join(' OR ');
+      const match = q.patterns.map((p) => d.regexMatch(v, params.add(p.pattern), p.caseInsensitive)).join(' OR ');
       return {
         sql: `SELECT v, n, sum(n) OVER () AS total FROM (SELECT ${v} AS v, count(*) AS n FROM ${relation.sql} AS t WHERE ${col(d, q.column)} IS NOT NULL AND (${match}) GROUP BY 1) AS g ORDER BY n DESC, v LIMIT ${limit}`,
         params: params.values,

@@ -8,7 +8,6 @@ import { compareFindings } from '../report/order.js';
 import { finaliseFindings } from '../report/fingerprint.js';
 import type { FindingDraft, Report, ReportError, RuleMeta, Skipped } from '../report/types.js';
 import { VERSION } from '../version.js';
-import type { DetectorHint } from './detector-hints.js';
 import { DEFAULT_VALUE_DETECTORS, DETECTOR_RULES, POISON_ANALYSIS, POISON_RULES_ADAPTED, type PoisonInput, type PoisonResult, type ValueDetector } from './detectors-adapter.js';
 import { planExpectation, type FollowUpResult, type Outcome, type PlannedExpectation } from './expectations.js';
 import { compileGroupQuery, compileScan, metricKey, readScanRow, toNumber, type ScanMetric, type ScanResults } from './plan.js';
@@ -53,12 +52,6 @@ export interface ValidateDatasetOptions {
   readonly sourceColumn?: string;
   /** Value detectors; default: {@link DEFAULT_VALUE_DETECTORS}. */
   readonly detectors?: readonly ValueDetector[];
-  /**
-   * Cheap necessary conditions checked before each detector's prefilter, by detector id; default none
-   * (measured slower on the benchmark input, see docs/data.md). `DETECTOR_HINTS` (detector-hints.ts)
-   * holds them for the default detectors. A hint must hold for every value the prefilter matches.
-   */
-  readonly detectorHints?: Readonly<Record<string, DetectorHint>>;
   /** Poisoning analysis; default: part 2's, through the adapter. */
   readonly poison?: ((input: PoisonInput) => PoisonResult) | undefined;
   /** Rule metadata of custom detectors/poisoning, added to the report's rules. */
@@ -106,28 +99,13 @@ interface DetectorGroup {
   readonly caseInsensitive: boolean;
   readonly pattern: string;
   readonly detectors: readonly ValueDetector[];
-  /** Any member's hint (a necessary condition of the union): absent when a member has none. */
-  readonly hint?: DetectorHint;
 }
 
-/**
- * Prefilters grouped by case flag and by hint strength: detectors with selective hints (literal
- * markers) share one union regex behind the OR of their hints, length-bounded ones another, unhinted
- * ones a third; so a common value opens at most the regexes whose hints it passes.
- */
-function detectorGroups(detectors: readonly ValueDetector[], hints: Readonly<Record<string, DetectorHint>>): DetectorGroup[] {
+function detectorGroups(detectors: readonly ValueDetector[]): DetectorGroup[] {
   const out: DetectorGroup[] = [];
   for (const ci of [false, true]) {
-    for (const strength of ['selective', 'weak', 'none'] as const) {
-      const ds = detectors.filter((d) => {
-        if (d.prefilter.caseInsensitive !== ci) return false;
-        const h = hints[d.id];
-        return strength === 'none' ? h === undefined : h !== undefined && h.selective === (strength === 'selective');
-      });
-      if (ds.length === 0) continue;
-      const group: DetectorGroup = { caseInsensitive: ci, pattern: unionPattern(ds.map((d) => d.prefilter.pattern)), detectors: ds };
-      out.push(strength === 'none' ? group : { ...group, hint: { anyOf: ds.flatMap((d) => hints[d.id]?.anyOf ?? []), selective: strength === 'selective' } });
-    }
+    const ds = detectors.filter((d) => d.prefilter.caseInsensitive === ci);
+    if (ds.length > 0) out.push({ caseInsensitive: ci, pattern: unionPattern(ds.map((d) => d.prefilter.pattern)), detectors: ds });
   }
   return out;
 }
@@ -263,7 +241,7 @@ async function detectColumn(
   // ONE query per column for every prefilter group: each regex runs once per row (or once per distinct
   // value), and the candidates' row total comes with it, so the fused scan needs no regex at all.
   const q = compileGroupQuery(
-    { kind: 'candidateValues', column, patterns: groups.map((g) => (g.hint ? { pattern: g.pattern, caseInsensitive: g.caseInsensitive, hint: g.hint } : { pattern: g.pattern, caseInsensitive: g.caseInsensitive })), limit: limits.maxCandidates, distinctFirst },
+    { kind: 'candidateValues', column, patterns: groups.map((g) => ({ pattern: g.pattern, caseInsensitive: g.caseInsensitive })), limit: limits.maxCandidates, distinctFirst },
     session.dialect,
     session.relation,
   );
@@ -428,11 +406,7 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
     }
     const textColumns = columns.filter((c) => c.kind === 'text');
     const planned = (options.suite?.expectations ?? []).map((e) => planExpectation(e, columns));
-    // No hints by default: measured on 10M rows (bench/data.mjs input) the hinted candidate query took
-    // 3.0 s against 1.9 s unhinted (more, smaller regex groups plus a chain of contains() per row);
-    // html/prompt hints alone 1.95 s against 1.94 s. Kept as an opt-in for data where markers are rare.
-    const hints = options.detectorHints ?? {};
-    const groups = detectorGroups(detectors, hints);
+    const groups = detectorGroups(detectors);
 
     // 1. The fused scan: every aggregate of every check.
     const base: ScanMetric[] = [{ kind: 'rowCount' }, ...columns.map((c): ScanMetric => ({ kind: 'nonNull', column: c.name }))];
