@@ -13,11 +13,12 @@
 //             default PII/injection detectors on the text columns.
 // Prints Markdown and replaces the `data` section of docs/BENCHMARKS.md between its markers.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median, writeBenchSection } from './bench-docs.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, 'bench', '.work');
@@ -31,7 +32,6 @@ const WRITE_DOCS = argv.includes('--write-docs') || (!QUICK && rowsArg < 0);
 const RUNS = 3;
 const FILE = join(WORK, `data-${ROWS}.parquet`);
 const log = (m) => process.stderr.write(`${m}\n`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function makeDataset() {
   if (existsSync(FILE)) return;
@@ -146,11 +146,7 @@ async function main() {
   ].join('\n');
   process.stdout.write(`${md}\n`);
   if (WRITE_DOCS) {
-    let doc = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
-    const a = doc.indexOf('<!-- bench:data:start -->');
-    const z = doc.indexOf('<!-- bench:data:end -->');
-    doc = a >= 0 && z > a ? doc.slice(0, a) + md + doc.slice(z + '<!-- bench:data:end -->'.length) : `${doc.trimEnd()}\n\n${md}\n`;
-    writeFileSync(DOCS, doc);
+    writeBenchSection('data', md);
     log(`updated ${relative(ROOT, DOCS)}`);
   }
 }

@@ -17,12 +17,13 @@
 //   4. baselines measured in the same run: reading + JSON.parse of every record file (the floor for any tool that
 //      loads the same export), and matching without the index (every dependency scanned against every record).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildZip } from '../test/fixtures/deps/gen-osv-zip.mjs';
+import { median, writeBenchSection } from './bench-docs.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist', 'deps', 'index.js');
@@ -35,7 +36,6 @@ const DEPS = QUICK ? 400 : 2_000;
 const WORK = join(ROOT, 'bench', '.work', `deps-${RECORDS}-${DEPS}`);
 const RUNS = 5;
 const log = (m) => process.stderr.write(`${m}\n`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Mulberry32: a small seeded PRNG, so every run generates the same inputs. */
 function rng(seed) {
@@ -228,11 +228,7 @@ function main() {
   ].join('\n');
   process.stdout.write(`${md}\n`);
   if (WRITE_DOCS) {
-    let doc = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
-    const a = doc.indexOf('<!-- bench:deps:start -->');
-    const b = doc.indexOf('<!-- bench:deps:end -->');
-    doc = a >= 0 && b > a ? doc.slice(0, a) + md + doc.slice(b + '<!-- bench:deps:end -->'.length) : `${doc.trimEnd()}\n\n${md}\n`;
-    writeFileSync(DOCS, doc.endsWith('\n') ? doc : `${doc}\n`);
+    writeBenchSection('deps', md);
     log(`updated ${relative(ROOT, DOCS)}`);
   }
 }

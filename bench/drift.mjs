@@ -95,6 +95,7 @@ for i in range(a.shape[0]):
 t2 = time.perf_counter()
 print(json.dumps({"load": t1 - t0, "ks": t2 - t1, "results": ps}))
 `;
+import { writeBenchSection } from './bench-docs.mjs';
 
 function scipyBaseline(files) {
   const t0 = now();
@@ -148,8 +149,9 @@ async function monitorBench(files) {
 
 async function power() {
   const { compareColumn } = await imp('compare.js');
-  const { mulberry32, profileFromDataset } = await imp('profile.js');
-  const rand = mulberry32(99);
+  const { profileFromDataset } = await imp('profile.js');
+  const { seededRandom } = await import(pathToFileURL(join(ROOT, 'dist', 'stats', 'random.js')).href);
+  const rand = seededRandom(99);
   const gauss = () => Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-300))) * Math.cos(2 * Math.PI * rand());
   const col = (values) => ({ name: 'x', sqlType: 'DOUBLE', kind: 'continuous', count: values.length, missing: 0, distinct: values.length, values });
   const rows = [];
@@ -237,11 +239,7 @@ async function main() {
   ].join('\n');
   process.stdout.write(`${md}\n`);
   if (WRITE_DOCS) {
-    let doc = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
-    const a = doc.indexOf('<!-- bench:drift:start -->');
-    const b = doc.indexOf('<!-- bench:drift:end -->');
-    doc = a >= 0 && b > a ? doc.slice(0, a) + md + doc.slice(b + '<!-- bench:drift:end -->'.length) : `${doc.trimEnd()}\n\n${md}\n`;
-    writeFileSync(DOCS, doc.endsWith('\n') ? doc : `${doc}\n`);
+    writeBenchSection('drift', md);
     log(`updated ${relative(ROOT, DOCS)}`);
   }
 }

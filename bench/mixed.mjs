@@ -7,16 +7,16 @@
 // Run: `npm run build && node bench/mixed.mjs` (part of `npm run bench`). `--quick` uses ~600 MiB.
 // Inputs go to bench/.work/mixed/ (git-ignored) and are reused when present with the right size.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchMarkers, median, writeBenchSection } from './bench-docs.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIR = join(ROOT, 'bench', '.work', 'mixed');
 const DIST = join(ROOT, 'dist', 'index.js');
-const DOCS = join(ROOT, 'docs', 'BENCHMARKS.md');
 const PYTHON = '/usr/bin/python3';
 const MiB = 1024 * 1024;
 const QUICK = process.argv.includes('--quick');
@@ -140,11 +140,6 @@ function generate() {
   writeFileSync(join(DIR, 'README.md'), '---\nlicense: apache-2.0\n---\n# mixed benchmark repository\n');
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 const gib = (n) => `${(n / 1024 / MiB).toFixed(2)} GiB`;
 
 async function main() {
@@ -174,12 +169,8 @@ async function main() {
   ].join('\n');
   process.stdout.write(`${rows}\n`);
   if (!QUICK) {
-    const start = '<!-- bench:mixed:start -->';
-    const end = '<!-- bench:mixed:end -->';
-    let doc = readFileSync(DOCS, 'utf8');
-    const block = `${start}\n\n${rows}\n\n${end}`;
-    doc = doc.includes(start) ? doc.replace(new RegExp(`${start}[\\s\\S]*${end}`), block) : `${doc.trimEnd()}\n\n## Mixed-format repository scan\n\n${block}\n`;
-    writeFileSync(DOCS, doc);
+    const { start, end } = benchMarkers('mixed');
+    writeBenchSection('mixed', `${start}\n\n${rows}\n\n${end}`);
   }
 }
 

@@ -13,11 +13,12 @@
 // heavy-tailed data (makeCleanImbalancedDataset: 2% positives, log-normal amounts, Pareto-like ages): the
 // "quiet on clean data" half of the question (issue 5). Prints Markdown and replaces the "poison" section of
 // docs/BENCHMARKS.md between its markers.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeBenchSection } from './bench-docs.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist', 'data', 'poison', 'index.js');
@@ -122,11 +123,7 @@ async function main() {
   const bad = [...rows, ...imbalanced].filter((r) => r.recall < 0.8 || r.precision < 0.8);
   const loud = clean.filter((r) => r.mediumPlus > 0);
   if (WRITE_DOCS) {
-    let doc = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
-    const a = doc.indexOf(START);
-    const b = doc.indexOf(END);
-    doc = a >= 0 && b > a ? doc.slice(0, a) + md + doc.slice(b + END.length) : `${doc.trimEnd()}\n\n${md}\n`;
-    writeFileSync(DOCS, doc.endsWith('\n') ? doc : `${doc}\n`);
+    writeBenchSection('poison', md);
     log(`updated ${relative(ROOT, DOCS)}`);
   }
   if (loud.length > 0) {

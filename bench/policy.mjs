@@ -10,22 +10,21 @@
 //   2. evaluatePolicy() from dist/ with policies/starter.yaml (the evidence document, the allow-list, every CEL rule);
 //   3. writeEvidence() from dist/ (reports, one merged SARIF, Markdown and HTML summaries, verdict, manifest).
 // Prints Markdown and replaces the "Policy gate" section of docs/BENCHMARKS.md between its markers.
-import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, rmSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median, writeBenchSection } from './bench-docs.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = process.env.BULWARK_DIST ?? join(ROOT, 'dist'); // override only to try a private build
 const WORK = join(ROOT, 'bench', '.work', 'policy');
-const DOCS = join(ROOT, 'docs', 'BENCHMARKS.md');
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const WRITE_DOCS = args.has('--write-docs') || !QUICK;
 const SIZES = QUICK ? [1_000, 10_000] : [1_000, 10_000, 100_000, 300_000];
 const log = (m) => process.stderr.write(`${m}\n`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const { loadPolicy, evaluatePolicy } = await import(pathToFileURL(join(DIST, 'policy', 'index.js')).href);
 const { writeEvidence } = await import(pathToFileURL(join(DIST, 'evidence', 'index.js')).href);
@@ -156,10 +155,6 @@ const md = [
 ].join('\n');
 process.stdout.write(`${md}\n`);
 if (WRITE_DOCS) {
-  let doc = readFileSync(DOCS, 'utf8');
-  const a = doc.indexOf('<!-- bench:policy:start -->');
-  const b = doc.indexOf('<!-- bench:policy:end -->');
-  doc = a >= 0 && b > a ? doc.slice(0, a) + md + doc.slice(b + '<!-- bench:policy:end -->'.length) : `${doc.trimEnd()}\n\n${md}\n`;
-  writeFileSync(DOCS, doc);
+  writeBenchSection('policy', md);
   log('docs/BENCHMARKS.md updated');
 }

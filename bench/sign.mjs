@@ -14,11 +14,12 @@
 // prints Markdown and replaces the "Signing" section of docs/BENCHMARKS.md between its markers.
 import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median, writeBenchSection } from './bench-docs.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, 'bench', '.work');
@@ -31,7 +32,6 @@ const WRITE_DOCS = args.has('--write-docs') || !QUICK;
 const WEIGHTS_BYTES = QUICK ? 512 * 1024 * 1024 : 4_000_000_000;
 const RUNS = 3;
 const log = (m) => process.stderr.write(`${m}\n`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function makeModel() {
   mkdirSync(MODEL, { recursive: true });
@@ -172,11 +172,7 @@ function main() {
   ].join('\n');
   process.stdout.write(`${md}\n`);
   if (WRITE_DOCS) {
-    let doc = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
-    const a = doc.indexOf('<!-- bench:sign:start -->');
-    const b = doc.indexOf('<!-- bench:sign:end -->');
-    doc = a >= 0 && b > a ? doc.slice(0, a) + md + doc.slice(b + '<!-- bench:sign:end -->'.length) : `${doc.trimEnd()}\n\n${md}\n`;
-    writeFileSync(DOCS, doc.endsWith('\n') ? doc : `${doc}\n`);
+    writeBenchSection('sign', md);
     log(`updated ${relative(ROOT, DOCS)}`);
   }
 }
