@@ -1,7 +1,7 @@
 /**
  * Dataset validation, profiling and suite suggestion (`bulwark data`): the public face of src/data.
- * Part 2's detectors (src/data/detect, src/data/poison, src/data/privacy) plug in through
- * ./detectors-adapter.ts and export their own APIs separately.
+ * The value detectors (src/data/detect), poisoning signals (src/data/poison) and privacy commands
+ * (src/data/privacy) export their own APIs separately.
  */
 export { validateDataset, maskShape, DEFAULT_DATA_LIMITS, type ValidateDatasetOptions, type DataLimits } from './validate.js';
 export { profileDataset, renderProfileHtml, PROFILE_QUANTILES, DEFAULT_PROFILE_OPTIONS, type DatasetProfile, type ColumnProfile, type ProfileDatasetOptions } from './profile.js';
@@ -12,4 +12,5 @@ export { openDataSession, columnKindOf, type DataSource, type DataSession, type 
 export { compileScan, compileGroupQuery, compilePredicate, type ScanMetric, type GroupQuery, type Predicate, type Relation } from './plan.js';
 export { DUCKDB_DIALECT, postgresDialect, type Dialect, type DialectName } from './dialect.js';
 export { openDuckDb, detectDatasetFormat, datasetReaderSql, quoteIdent, type DatasetFormat, type DuckDbOptions, type DuckDbSession } from './duckdb.js';
-export type { PoisonInput, PoisonSuspicion, PoisonResult, ValueDetector } from './detectors-adapter.js';
+export type { PoisonInput, PoisonSuspicion, PoisonResult } from './poison/index.js';
+export type { ValueDetector } from './detect/index.js';

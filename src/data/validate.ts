@@ -8,7 +8,8 @@ import { compareFindings } from '../report/order.js';
 import { finaliseFindings } from '../report/fingerprint.js';
 import type { FindingDraft, Report, ReportError, RuleMeta, Skipped } from '../report/types.js';
 import { VERSION } from '../version.js';
-import { DEFAULT_VALUE_DETECTORS, DETECTOR_RULES, POISON_ANALYSIS, POISON_RULES_ADAPTED, type PoisonInput, type PoisonResult, type ValueDetector } from './detectors-adapter.js';
+import { DEFAULT_DETECTORS, INJECTION_RULES, PII_RULES, type ValueDetector } from './detect/index.js';
+import { detectPoisoning, POISON_RULES, type PoisonInput, type PoisonResult } from './poison/index.js';
 import { planExpectation, type FollowUpResult, type Outcome, type PlannedExpectation } from './expectations.js';
 import { compileGroupQuery, compileScan, metricKey, readScanRow, toNumber, type ScanMetric, type ScanResults } from './plan.js';
 import { DATA_RULES, ruleForExpectation } from './rules.js';
@@ -50,9 +51,9 @@ export interface ValidateDatasetOptions {
   readonly label?: string;
   /** A source/batch column for label-shift analysis. */
   readonly sourceColumn?: string;
-  /** Value detectors; default: {@link DEFAULT_VALUE_DETECTORS}. */
+  /** Value detectors; default: {@link DEFAULT_DETECTORS}. */
   readonly detectors?: readonly ValueDetector[];
-  /** Poisoning analysis; default: part 2's, through the adapter. */
+  /** Poisoning analysis; default: {@link detectPoisoning} (src/data/poison); undefined skips it. */
   readonly poison?: ((input: PoisonInput) => PoisonResult) | undefined;
   /** Rule metadata of custom detectors/poisoning, added to the report's rules. */
   readonly extraRules?: readonly RuleMeta[];
@@ -369,8 +370,8 @@ function emptyReport(target: string): Report {
 export async function validateDataset(options: ValidateDatasetOptions): Promise<Report> {
   const limits: DataLimits = { ...DEFAULT_DATA_LIMITS, ...options.limits };
   const source: DataSource = options.source ?? { kind: 'file', path: options.path };
-  const detectors = options.detectors ?? DEFAULT_VALUE_DETECTORS;
-  const poison = 'poison' in options ? options.poison : POISON_ANALYSIS;
+  const detectors = options.detectors ?? DEFAULT_DETECTORS;
+  const poison = 'poison' in options ? options.poison : detectPoisoning;
   const report = emptyReport(options.path);
   const errors: ReportError[] = [];
   const skipped: Skipped[] = [];
@@ -616,7 +617,7 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
       );
     }
   }
-  const allRules = [...DATA_RULES, ...DETECTOR_RULES, ...POISON_RULES_ADAPTED, ...(options.extraRules ?? [])];
+  const allRules = [...DATA_RULES, ...PII_RULES, ...INJECTION_RULES, ...POISON_RULES, ...(options.extraRules ?? [])];
   const severity = new Map(allRules.map((r) => [r.id, r.severity]));
   const findings = finaliseFindings(drafts, (id) => severity.get(id) ?? 'medium').sort(compareFindings);
   report.findings = findings;

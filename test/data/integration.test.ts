@@ -1,4 +1,4 @@
-/** The engine with part 2's real detectors and poisoning analysis (through src/data/detectors-adapter.ts). */
+/** The engine with the real detectors (src/data/detect) and poisoning analysis (src/data/poison). */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ValueDetector } from '../../src/data/detectors-adapter.js';
+import type { ValueDetector } from '../../src/data/detect/index.js';
 import { DATA_RULES, loadSuite, parseSuite, profileDataset, suggestFromProfile, validateDataset, type ExpectationSuite } from '../../src/data/index.js';
 import { fixture, tempDir } from '../helpers.js';
 
