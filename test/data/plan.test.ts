@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DUCKDB_DIALECT, postgresDialect } from '../../src/data/dialect.js';
-import { compileGroupQuery, compileScan, quantilesFromBins, readBinCounts, readScanRow, type ScanMetric } from '../../src/data/plan.js';
+import { binIndexOf, compileGroupQuery, compileScan, quantilesFromBins, readBinCounts, readScanRow, type ScanMetric } from '../../src/data/plan.js';
 import { planExpectation } from '../../src/data/expectations.js';
 import type { ColumnInfo } from '../../src/data/source.js';
 import { wrapDatasetCte } from '../../src/data/source.js';
@@ -110,20 +110,26 @@ describe('metric plan compiler', () => {
     const q = compileGroupQuery({ kind: 'binCounts', specs }, DUCKDB_DIALECT, duck);
     expect(q.sql).toContain('GROUP BY GROUPING SETS ((f0), (f1))');
     expect(q.sql).toContain('CASE WHEN grouping(f0) = 0 THEN 0 WHEN grouping(f1) = 0 THEN 1 END AS k');
-    expect(q.sql).toContain('greatest(least(floor(((CAST("x" AS DOUBLE) - CAST($2 AS DOUBLE)) / CAST($3 AS DOUBLE)) * 4), 7), 0)');
-    expect(q.sql).toContain('greatest(least(floor((CAST("y" AS DOUBLE) - CAST($4 AS DOUBLE)) / CAST($5 AS DOUBLE)), 2), 0)');
+    // floor((x - lo) * split / width): x's scale is 4 / 2 = 2 fine bins per unit, y's 1 / 1.
+    expect(q.sql).toContain('CAST(floor((CAST("x" AS DOUBLE) - CAST($2 AS DOUBLE)) * CAST($3 AS DOUBLE)) AS BIGINT) AS f0');
+    expect(q.sql).toContain('CAST(floor((CAST("y" AS DOUBLE) - CAST($4 AS DOUBLE)) * CAST($5 AS DOUBLE)) AS BIGINT) AS f1');
     expect(q.sql.match(/read_parquet/g)).toHaveLength(1);
     expect(q.params).toEqual(['/data/x.parquet', 0, 2, 1, 1]);
     const rows = [
       { k: 0, f0: 1, n: 2n },
       { k: 0, f0: 7, n: 1n },
+      { k: 0, f0: 8, n: 3n }, // the maximum itself (x = lo + n / scale): clamped into the last bin
       { k: 0, f0: null, n: 5n }, // nulls: not binned
       { k: 1, f1: 2, n: 4n },
+      { k: 1, f1: -1, n: 1n }, // just below a rounded minimum: the first bin
     ];
     expect(readBinCounts(specs, rows)).toEqual([
-      [0, 2, 0, 0, 0, 0, 0, 1],
-      [0, 0, 4],
+      [0, 2, 0, 0, 0, 0, 0, 4],
+      [1, 0, 4],
     ]);
+    expect(binIndexOf(specs[0] as (typeof specs)[0], 4)).toBe(7);
+    expect(binIndexOf(specs[0] as (typeof specs)[0], 0.49)).toBe(0);
+    expect(binIndexOf(specs[0] as (typeof specs)[0], 0.5)).toBe(1);
     expect(() => compileGroupQuery({ kind: 'binCounts', specs: [] }, DUCKDB_DIALECT, duck)).toThrow(/at least one/);
   });
 
