@@ -93,6 +93,26 @@ export type GroupQuery =
   | { readonly kind: 'strictlyIncreasing'; readonly column: string }
   /** Distinct values of each column among the first `rows` rows the engine reads (a cheap cardinality hint). */
   | { readonly kind: 'prefixDistinct'; readonly columns: readonly string[]; readonly rows: number }
+  /**
+   * Per column among the first `rows` rows the engine reads: `d` distinct non-null values, `f1` of them
+   * seen once and `f2` twice (one row per column, `k` its index), and a row `k = -1` whose `d` is the
+   * prefix's row count: what {@link chao1} needs to estimate a column's distinct count from its head.
+   */
+  | { readonly kind: 'prefixCardinality'; readonly columns: readonly string[]; readonly rows: number }
+  /**
+   * One group-by of a column's values (as text) read three ways: `part = 's'` one row (`n` distinct
+   * values, `total` non-null rows, `min_len`/`max_len`), `part = 't'` the `top` most frequent values
+   * (`v`, `n`; most frequent first, then by value), and, with `patterns`, `part = 'c'` the values
+   * matching ANY of them (each regex once per distinct value) with `total` their rows, most frequent
+   * first, `limit + 1` at most. Rows of the lists carry their rank `r`. See src/data/census.ts.
+   */
+  | {
+      readonly kind: 'textCensus';
+      readonly column: string;
+      readonly top: number;
+      readonly patterns: readonly { readonly pattern: string; readonly caseInsensitive: boolean }[];
+      readonly limit: number;
+    }
   /** Up to `limit` distinct values (as text) of `column` on rows where `predicate` holds. */
   | { readonly kind: 'sample'; readonly column: string; readonly predicate: Predicate; readonly limit: number }
   /**
@@ -330,6 +350,38 @@ export function compileGroupQuery(q: GroupQuery, d: Dialect, relation: Relation)
       const inner = q.columns.map((c, i) => `${col(d, c)} AS ${d.quote(`p${i}`)}`).join(', ');
       const outer = q.columns.map((_, i) => `count(DISTINCT ${d.toText(d.quote(`p${i}`))}) AS ${d.quote(`d${i}`)}`).join(', ');
       return { sql: `SELECT count(*) AS rows, ${outer} FROM (SELECT ${inner} FROM ${relation.sql} AS t LIMIT ${numberLiteral(Math.trunc(q.rows))}) AS s`, params: params.values };
+    }
+    case 'prefixCardinality': {
+      if (q.columns.length === 0) throw new Error('prefixCardinality needs at least one column');
+      const inner = q.columns.map((c, i) => `${col(d, c)} AS ${d.quote(`p${i}`)}`).join(', ');
+      const per = q.columns.map((_, i) => {
+        const p = d.quote(`p${i}`);
+        return `SELECT ${i} AS k, count(*) AS d, count(*) FILTER (WHERE n = 1) AS f1, count(*) FILTER (WHERE n = 2) AS f2 FROM (SELECT ${p} AS v, count(*) AS n FROM s WHERE ${p} IS NOT NULL GROUP BY 1) AS g${i}`;
+      });
+      return {
+        sql: `WITH s AS MATERIALIZED (SELECT ${inner} FROM ${relation.sql} AS t LIMIT ${numberLiteral(Math.trunc(q.rows))}) SELECT -1 AS k, count(*) AS d, 0 AS f1, 0 AS f2 FROM s UNION ALL ${per.join(' UNION ALL ')}`,
+        params: params.values,
+      };
+    }
+    case 'textCensus': {
+      const v = d.toText(col(d, q.column));
+      const len = d.length('v');
+      // UNION ALL keeps no order: each list carries its rank `r` in the engine's own order (collation).
+      const ranked = (part: string, from: string, limit: number): string =>
+        `SELECT '${part}' AS part, v, n, total, NULL AS min_len, NULL AS max_len, row_number() OVER (ORDER BY n DESC, v) AS r FROM (SELECT v, n, total FROM ${from} ORDER BY n DESC, v LIMIT ${numberLiteral(Math.trunc(limit))}) AS ${part}`;
+      const parts = [
+        // Totals as doubles: the branches need one type (DuckDB sums to HUGEINT, PostgreSQL to numeric).
+        `SELECT 's' AS part, NULL AS v, count(*) AS n, ${d.toDouble('sum(n)')} AS total, min(${len}) AS min_len, max(${len}) AS max_len, 0 AS r FROM g`,
+        ranked('t', `(SELECT v, n, ${d.toDouble('NULL')} AS total FROM g) AS gt`, q.top),
+      ];
+      if (q.patterns.length > 0) {
+        const match = q.patterns.map((p) => d.regexMatch('v', params.add(p.pattern), p.caseInsensitive)).join(' OR ');
+        parts.push(ranked('c', `(SELECT v, n, ${d.toDouble('sum(n) OVER ()')} AS total FROM g WHERE ${match}) AS gc`, q.limit + 1));
+      }
+      return {
+        sql: `WITH g AS MATERIALIZED (SELECT ${v} AS v, count(*) AS n FROM ${relation.sql} AS t WHERE ${col(d, q.column)} IS NOT NULL GROUP BY 1) ${parts.join(' UNION ALL ')}`,
+        params: params.values,
+      };
     }
     case 'sample': {
       const v = d.toText(col(d, q.column));
