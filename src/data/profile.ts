@@ -6,7 +6,8 @@
 import { basename } from 'node:path';
 import { escapeHtml, renderBarChartSvg, renderHtmlPage } from '../report/html.js';
 import { binIndexOf, compileGroupQuery, compileScan, quantilesFromBins, quantilesFromValueCounts, readBinCounts, readScanRow, toNumber, type BinCountSpec, type Binning, type ScanMetric } from './plan.js';
-import { isNumericKind, openDataSession, subjectOf, type ColumnKind, type DataSession, type DataSource } from './source.js';
+import { isNumericKind, openSubjectSession, type ColumnKind, type DataSession, type DatasetSubject, type DataSource } from './source.js';
+import { chao1, DISTINCT_FIRST_RATIO, takeTextCensus, type CandidatePattern, type CensusStore, type TextCensus } from './census.js';
 
 /** Quantiles every numeric column gets. */
 export const PROFILE_QUANTILES: readonly number[] = [0.05, 0.25, 0.5, 0.75, 0.95];
@@ -83,32 +84,86 @@ function round(n: number | null): number | undefined {
   return n === null || !Number.isFinite(n) ? undefined : Number(n.toPrecision(12));
 }
 
+/** Where {@link profileSession} keeps the text censuses it takes, and what they also fetch. */
+export interface ProfileCensusOptions {
+  readonly store: CensusStore;
+  /** Detector prefilter groups whose matching values each census also fetches (for a validation to come). */
+  readonly patterns?: readonly CandidatePattern[];
+  readonly candidateLimit: number;
+}
+
 /** Profiles an open session (also used by validation's suggest-and-check path). */
-export async function profileSession(session: DataSession, options: Omit<ProfileDatasetOptions, 'path' | 'source'> = {}): Promise<{ rows: number; columns: ColumnProfile[]; approxQuantiles: boolean }> {
+export async function profileSession(
+  session: DataSession,
+  options: Omit<ProfileDatasetOptions, 'path' | 'source'> & { readonly census?: ProfileCensusOptions } = {},
+): Promise<{ rows: number; columns: ColumnProfile[]; approxQuantiles: boolean }> {
   const topN = options.topValues ?? DEFAULT_PROFILE_OPTIONS.topValues;
   const bins = options.bins ?? DEFAULT_PROFILE_OPTIONS.bins;
   const topMax = options.topValuesMaxDistinct ?? DEFAULT_PROFILE_OPTIONS.topValuesMaxDistinct;
   const exactRows = options.exactQuantileRows ?? DEFAULT_PROFILE_OPTIONS.exactQuantileRows;
   const fineBins = Math.max(1, Math.trunc(options.quantileBins ?? DEFAULT_PROFILE_OPTIONS.quantileBins));
-  // Columns with few distinct values among the first rows skip the distinct sketch (a third of the
-  // first scan's cost on 10M rows): their exact count comes from the top-values group-by they get anyway.
+  const censusOf = async (column: string): Promise<TextCensus> => {
+    const census = await takeTextCensus(session, column, { top: topN, ...(options.census?.patterns ? { patterns: options.census.patterns } : {}), candidateLimit: options.census?.candidateLimit ?? 0 });
+    options.census?.store.set(column, census);
+    return census;
+  };
+  // The head of the table: columns with few distinct values among the first rows skip the distinct
+  // sketch (a third of the first scan's cost on 10M rows): their exact count comes from the group-by
+  // they get anyway. Text columns whose estimated cardinality (Chao1 over the head) is modest get a
+  // census instead of any part of the first scan.
   const fewDistinct = new Set<string>();
   const keyLike = new Set<string>();
+  const censused = new Set<string>();
+  const valueLimit = Math.min(topMax, VALUE_COUNTS_MAX_DISTINCT);
+  /** Every distinct value of a numeric column with its count, ascending; undefined above valueLimit. */
+  const valueCountsOf = async (column: string): Promise<ValueCount[] | undefined> => {
+    const vq = compileGroupQuery({ kind: 'valueCounts', column, limit: valueLimit }, session.dialect, session.relation);
+    const vrows = await session.query(vq.sql, vq.params);
+    const groups = toNumber(vrows[0]?.groups) ?? 0;
+    if (groups > valueLimit || vrows.length !== groups) return undefined;
+    return vrows.map((v) => ({ v: String(v.v), x: toNumber(v.x) ?? Number.NaN, n: toNumber(v.n) ?? 0 }));
+  };
+  /** Numeric columns profiled from their value counts (fetched before the first scan or in place of a bin set). */
+  const counted = new Map<string, ValueCount[]>();
+  /** Numeric columns whose value counts exceeded valueLimit (not asked again). */
+  const refused = new Set<string>();
   if (session.columns.length > 0) {
-    const h = compileGroupQuery({ kind: 'prefixDistinct', columns: session.columns.map((c) => c.name), rows: PREFIX_HINT_ROWS }, session.dialect, session.relation);
-    const hint = (await session.query(h.sql, h.params))[0] ?? {};
-    const seen = toNumber(hint.rows) ?? 0;
+    const h = compileGroupQuery({ kind: 'prefixCardinality', columns: session.columns.map((c) => c.name), rows: PREFIX_HINT_ROWS }, session.dialect, session.relation);
+    const hint = new Map((await session.query(h.sql, h.params)).map((r) => [toNumber(r.k) ?? -2, { d: toNumber(r.d) ?? 0, f1: toNumber(r.f1) ?? 0, f2: toNumber(r.f2) ?? 0 }]));
+    const seen = hint.get(-1)?.d ?? 0;
+    // Rows known before the first scan: the head held them all, or the file says (Parquet metadata).
+    const rowsKnown = seen < PREFIX_HINT_ROWS ? seen : session.format === 'parquet' ? toNumber((await session.query(`SELECT count(*) AS n FROM ${session.relation.sql} AS t`, session.relation.params))[0]?.n) : null;
     session.columns.forEach((c, i) => {
-      const d = toNumber(hint[`d${i}`]);
+      const hc = hint.get(i);
+      const d = hc?.d ?? null;
       if (seen > 0 && d !== null && d * 20 <= seen) fewDistinct.add(c.name);
       // Every one of the first rows distinct in a numeric column: likely a key, often stored sorted. Its
       // sketch (0.1-0.2 s of the first scan on 10M rows) waits for the strictly-increasing proof below.
       else if (session.dialect.name === 'duckdb' && isNumericKind(c.kind) && seen >= PREFIX_HINT_ROWS && d === seen) keyLike.add(c.name);
+      if (c.kind === 'text' && hc) {
+        const estimate = seen < PREFIX_HINT_ROWS ? hc.d : chao1(hc.d, hc.f1, hc.f2);
+        if (fewDistinct.has(c.name) || (rowsKnown !== null && rowsKnown > 0 && estimate * DISTINCT_FIRST_RATIO <= rowsKnown)) censused.add(c.name);
+      }
     });
+    // Above exactQuantileRows, a numeric column whose head promises at most `valueLimit` distinct values
+    // is profiled from one group-by of its values before the first scan and stays out of it (its
+    // count, range, mean and deviation follow from the counts): on 10M rows about 0.1 s of the first
+    // scan per column. A promise the group-by breaks costs that group-by; the column is scanned as usual.
+    if (session.dialect.name === 'duckdb' && rowsKnown !== null && rowsKnown > exactRows) {
+      for (const [i, c] of session.columns.entries()) {
+        const hc = hint.get(i);
+        if (!isNumericKind(c.kind) || !hc || keyLike.has(c.name)) continue;
+        if ((seen < PREFIX_HINT_ROWS ? hc.d : chao1(hc.d, hc.f1, hc.f2)) > valueLimit) continue;
+        const values = await valueCountsOf(c.name);
+        if (values) counted.set(c.name, values);
+        else refused.add(c.name);
+      }
+    }
   }
   const rowsM: ScanMetric = { kind: 'rowCount' };
   const metrics: ScanMetric[] = [rowsM];
   for (const c of session.columns) {
+    if (censused.has(c.name) || counted.has(c.name)) continue;
     // Distinct counts: a HyperLogLog sketch where the engine has one (exact count(DISTINCT) over every
     // column is the most expensive aggregate of a profile); made exact below by the top-values group-by
     // for modest cardinalities and by a duplicate-key query for near-unique columns.
@@ -125,10 +180,16 @@ export async function profileSession(session: DataSession, options: Omit<Profile
   const scan = compileScan(metrics, session.dialect, session.relation);
   const r = readScanRow(scan, (await session.query(scan.sql, scan.params))[0] ?? {});
   const rows = r.get(rowsM) ?? 0;
+  const censuses = new Map<string, TextCensus>();
+  for (const name of censused) censuses.set(name, await censusOf(name));
   /** Unrounded min/max for the fine bins. */
   const rawRange = new Map<string, { min: number; max: number }>();
+  /** Columns whose top values and exact distinct count are known. */
+  const known = new Set<string>();
   const columns: ColumnProfile[] = session.columns.map((c) => {
-    const nonNull = r.get({ kind: 'nonNull', column: c.name }) ?? 0;
+    const census = censuses.get(c.name);
+    const values = counted.get(c.name);
+    const nonNull = census ? census.nonNull : values ? values.reduce((a, v) => a + v.n, 0) : (r.get({ kind: 'nonNull', column: c.name }) ?? 0);
     const p: ColumnProfile = {
       name: c.name,
       type: c.type,
@@ -136,10 +197,27 @@ export async function profileSession(session: DataSession, options: Omit<Profile
       nulls: rows - nonNull,
       nullFraction: rows > 0 ? (rows - nonNull) / rows : 0,
       // 0 for a column without the sketch: below the top-values bound, so the group-by sets it exactly.
-      distinct: fewDistinct.has(c.name) || keyLike.has(c.name) ? 0 : (r.get({ kind: 'distinct', column: c.name, approx: true }) ?? 0),
-      distinctApprox: session.dialect.name === 'duckdb' && !fewDistinct.has(c.name),
+      distinct: census ? census.distinct : values ? values.length : fewDistinct.has(c.name) || keyLike.has(c.name) ? 0 : (r.get({ kind: 'distinct', column: c.name, approx: true }) ?? 0),
+      distinctApprox: !census && !values && session.dialect.name === 'duckdb' && !fewDistinct.has(c.name),
     };
-    if (isNumericKind(c.kind)) {
+    if (census) {
+      if (census.minLength !== null) p.minLength = census.minLength;
+      if (census.maxLength !== null) p.maxLength = census.maxLength;
+      if (census.distinct <= topMax) p.top = census.top.map((t) => ({ ...t }));
+      known.add(c.name);
+    } else if (values) {
+      // The scan's own statistics, from the counts: min/max are the first and last values (the same
+      // doubles the scan's cast gives), mean and deviation compensated sums over the distinct values.
+      const lo = values[0]?.x;
+      const hi = values[values.length - 1]?.x;
+      const m = momentsOf(values);
+      for (const [k, v] of [['min', lo], ['max', hi], ['mean', m.mean], ['std', m.std]] as const) {
+        const x = round(v ?? null);
+        if (x !== undefined) p[k] = x;
+      }
+      p.quantiles = [];
+      if (lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi)) rawRange.set(c.name, { min: lo, max: hi });
+    } else if (isNumericKind(c.kind)) {
       const set = (k: 'min' | 'max' | 'mean' | 'std'): void => {
         const v = round(r.get(k === 'min' || k === 'max' ? { kind: k, column: c.name, native: true } : { kind: k, column: c.name }));
         if (v !== undefined) p[k] = v;
@@ -205,8 +283,6 @@ export async function profileSession(session: DataSession, options: Omit<Profile
   };
   const binned = session.dialect.name === 'duckdb' && rows > exactRows;
   let approxQuantiles = session.dialect.approxQuantiles;
-  /** Columns whose top values and exact distinct count are already known (value counts). */
-  const counted = new Set<string>();
   if (histCols.length > 0 && binned) {
     // One GROUPING SETS scan with ONE key per column: fine bins for the quantiles (error < bin width),
     // the display histogram summed from them. Integer columns of a small span get width-1 bins (exact
@@ -245,28 +321,24 @@ export async function profileSession(session: DataSession, options: Omit<Profile
           }),
         );
         if (coarse) {
-          const hist = Array.from({ length: coarse.n }, () => 0);
-          for (let x = range.min; x <= range.max; x++) {
-            // The same arithmetic as the bin set this column would have had, summed the same way.
+          // The same arithmetic as the bin set this column would have had: a display bin per integer,
+          // monotone in it, so each bin's integers are found by binary search instead of one by one.
+          const displayBin = (x: number): number => {
             const j = binIndexOf(spec, x);
-            const b = exact ? Math.floor((spec.lo + j - coarse.lo) / coarse.width) : Math.floor(j / spec.split);
-            const at = Math.max(0, Math.min(coarse.n - 1, b));
-            hist[at] = (hist[at] ?? 0) + 1;
-          }
-          c.histogram = { edges: coarse.edges.map((e) => Number(e.toPrecision(12))), counts: hist };
+            return Math.max(0, Math.min(coarse.n - 1, exact ? Math.floor((spec.lo + j - coarse.lo) / coarse.width) : Math.floor(j / spec.split)));
+          };
+          c.histogram = { edges: coarse.edges.map((e) => Number(e.toPrecision(12))), counts: countContiguous(range.min, range.max, displayBin, coarse.n) };
         }
         continue;
       }
       // A column of modest cardinality gets one group-by of its values instead of a bin set: exact
       // quantiles, and the histogram, top values and exact distinct count from the same rows (its
       // top-values group-by would run anyway; a bin set costs a hash aggregate over every row).
-      const few = fewDistinct.has(c.name) || (c.distinctApprox && c.distinct <= Math.min(topMax, VALUE_COUNTS_MAX_DISTINCT) * 1.2);
+      const few = counted.has(c.name) || (!refused.has(c.name) && (fewDistinct.has(c.name) || (c.distinctApprox && c.distinct <= valueLimit * 1.2)));
       if (few) {
-        const vq = compileGroupQuery({ kind: 'valueCounts', column: c.name, limit: Math.min(topMax, VALUE_COUNTS_MAX_DISTINCT) }, session.dialect, session.relation);
-        const vrows = await session.query(vq.sql, vq.params);
-        const groups = toNumber(vrows[0]?.groups) ?? 0;
-        if (groups <= Math.min(topMax, VALUE_COUNTS_MAX_DISTINCT) && vrows.length === groups) {
-          const values = vrows.map((v) => ({ v: String(v.v), x: toNumber(v.x) ?? Number.NaN, n: toNumber(v.n) ?? 0 }));
+        const values = counted.get(c.name) ?? (await valueCountsOf(c.name));
+        if (values) {
+          const groups = values.length;
           setQuantiles(c, quantilesFromValueCounts(values, PROFILE_QUANTILES));
           if (coarse) {
             const hist = Array.from({ length: coarse.n }, () => 0);
@@ -287,7 +359,7 @@ export async function profileSession(session: DataSession, options: Omit<Profile
             .map((v) => ({ value: v.v, count: v.n }));
           c.distinct = groups;
           c.distinctApprox = false;
-          counted.add(c.name);
+          known.add(c.name);
           continue;
         }
       }
@@ -343,7 +415,17 @@ export async function profileSession(session: DataSession, options: Omit<Profile
       c.distinctApprox = false;
       continue;
     }
-    if (counted.has(c.name)) {
+    if (known.has(c.name)) {
+      c.unique = c.distinct === nonNull && nonNull === rows;
+      continue;
+    }
+    // A text column the head could not place (rows unknown before the scan) with a modest sketched
+    // cardinality: its census after all (exact distinct count, top values, detector candidates).
+    if (c.kind === 'text' && c.distinctApprox && rows > 0 && c.distinct * DISTINCT_FIRST_RATIO <= rows) {
+      const census = await censusOf(c.name);
+      c.distinct = census.distinct;
+      c.distinctApprox = false;
+      if (census.distinct <= topMax) c.top = census.top.map((t) => ({ ...t }));
       c.unique = c.distinct === nonNull && nonNull === rows;
       continue;
     }
@@ -396,6 +478,56 @@ export async function profileSession(session: DataSession, options: Omit<Profile
 }
 
 /**
+ * How many of the integers lo..hi fall in each of `n` bins under a non-decreasing `binOf`: each bin's
+ * first integer by binary search (O(n log(hi - lo)) instead of a call per integer).
+ */
+export function countContiguous(lo: number, hi: number, binOf: (x: number) => number, n: number): number[] {
+  /** The first integer in lo..hi + 1 whose bin is at least b. */
+  const firstAtLeast = (b: number): number => {
+    let a = lo;
+    let z = hi + 1;
+    while (a < z) {
+      const mid = a + Math.floor((z - a) / 2);
+      if (binOf(mid) >= b) z = mid;
+      else a = mid + 1;
+    }
+    return a;
+  };
+  const starts = Array.from({ length: n + 1 }, (_, b) => (b === 0 ? lo : b === n ? hi + 1 : firstAtLeast(b)));
+  return starts.slice(0, n).map((s, b) => (starts[b + 1] ?? s) - s);
+}
+
+/** A distinct value of a numeric column: its text form, its double, its row count. */
+interface ValueCount {
+  readonly v: string;
+  readonly x: number;
+  readonly n: number;
+}
+
+/**
+ * Mean and sample standard deviation of values with row counts (DuckDB's avg and stddev_samp of the
+ * same doubles): Neumaier-compensated sums, the deviation in a second pass around the mean.
+ */
+export function momentsOf(values: readonly { readonly x: number; readonly n: number }[]): { mean: number | null; std: number | null } {
+  const sum = (term: (v: { x: number; n: number }) => number): number => {
+    let s = 0;
+    let comp = 0;
+    for (const v of values) {
+      const t = term(v);
+      const u = s + t;
+      comp += Math.abs(s) >= Math.abs(t) ? s - u + t : t - u + s;
+      s = u;
+    }
+    return s + comp;
+  };
+  const total = sum((v) => v.n);
+  if (total === 0) return { mean: null, std: null };
+  const mean = sum((v) => v.x * v.n) / total;
+  if (total < 2) return { mean, std: null };
+  return { mean, std: Math.sqrt(sum((v) => (v.x - mean) * (v.x - mean) * v.n) / (total - 1)) };
+}
+
+/**
  * Numeric columns with at most this many distinct values (on binned runs) are profiled from one
  * group-by of their values (exact quantiles) instead of fine bins. Measured on 10M rows: a 10,000-value
  * column's group-by 0.15 s, and each bin set dropped saves its hash aggregate over every row.
@@ -429,7 +561,18 @@ function parsesAsIsoDate(v: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
-function parsesAsJson(v: string): boolean {
+/**
+ * A JSON document (any JSON value). Text that cannot start one is rejected before JSON.parse: a
+ * thrown SyntaxError per value cost 0.3 s on the 50,000 sampled values of five ordinary text columns.
+ */
+export function parsesAsJson(v: string): boolean {
+  const first = /^[ \t\n\r]*(.)/su.exec(v)?.[1];
+  if (first === undefined) return false;
+  if (first === 't' || first === 'f' || first === 'n') {
+    const t = v.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
+    return t === 'true' || t === 'false' || t === 'null';
+  }
+  if (!'{["-0123456789'.includes(first)) return false;
   try {
     JSON.parse(v);
     return true;
@@ -440,21 +583,22 @@ function parsesAsJson(v: string): boolean {
 
 /** Profiles a dataset file (or another source). Unreadable input throws a BulwarkError naming it. */
 export async function profileDataset(options: ProfileDatasetOptions): Promise<DatasetProfile> {
-  const source: DataSource = options.source ?? { kind: 'file', path: options.path };
-  // The file digest (a full read) runs while the engine scans: both are I/O- and CPU-bound on
-  // different threads. A digest failure still fails the profile.
-  const subject = subjectOf(source);
-  subject.catch(() => undefined);
-  const session = await openDataSession(source, options.signal).catch(async (err: unknown) => {
-    await subject; // the digest's error first, as when the two ran in sequence
-    throw err;
-  });
+  const { session, subject } = await openSubjectSession(options.source ?? { kind: 'file', path: options.path }, options.signal);
   try {
-    const { rows, columns, approxQuantiles } = await profileSession(session, options);
-    return { schemaVersion: 1, kind: 'data-profile', target: options.path, subject: await subject, engine: session.dialect.name, approxQuantiles, rows, columns };
+    return await profileOpenSession(session, subject, options);
   } finally {
     await session.close();
   }
+}
+
+/** {@link profileDataset} over an open session whose subject digest is being computed. */
+export async function profileOpenSession(
+  session: DataSession,
+  subject: Promise<DatasetSubject>,
+  options: Omit<ProfileDatasetOptions, 'source' | 'signal'> & { readonly census?: ProfileCensusOptions },
+): Promise<DatasetProfile> {
+  const { rows, columns, approxQuantiles } = await profileSession(session, options);
+  return { schemaVersion: 1, kind: 'data-profile', target: options.path, subject: await subject, engine: session.dialect.name, approxQuantiles, rows, columns };
 }
 
 function num(n: number | undefined): string {

@@ -104,6 +104,27 @@ async function identityOf(path: string): Promise<{ key: string; ctimeMs: number 
   }
 }
 
+/** A dataset subject: its name and SHA-256. */
+export interface DatasetSubject {
+  name: string;
+  digest: { sha256: string };
+}
+
+/**
+ * Opens a source and starts its subject digest: the digest (a full read) runs while the engine scans,
+ * both I/O- and CPU-bound on different threads. When both fail, the digest's error is thrown, as when
+ * the two ran one after the other. The caller closes the session and awaits (or ignores) `subject`.
+ */
+export async function openSubjectSession(source: DataSource, signal?: AbortSignal): Promise<{ session: DataSession; subject: Promise<DatasetSubject> }> {
+  const subject = subjectOf(source);
+  subject.catch(() => undefined);
+  const session = await openDataSession(source, signal).catch(async (err: unknown) => {
+    await subject;
+    throw err;
+  });
+  return { session, subject };
+}
+
 /** SHA-256 of a file, streamed (remembered while the file is unchanged: see {@link digestCache}). */
 export async function sha256File(path: string): Promise<string> {
   const abs = resolve(path);
