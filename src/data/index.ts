@@ -3,6 +3,7 @@
  * The value detectors (src/data/detect), poisoning signals (src/data/poison) and privacy commands
  * (src/data/privacy) export their own APIs separately.
  */
+export { openDataset, type Dataset, type OpenDatasetOptions } from './dataset.js';
 export { validateDataset, maskShape, DEFAULT_DATA_LIMITS, type ValidateDatasetOptions, type DataLimits } from './validate.js';
 export { profileDataset, renderProfileHtml, PROFILE_QUANTILES, DEFAULT_PROFILE_OPTIONS, type DatasetProfile, type ColumnProfile, type ProfileDatasetOptions } from './profile.js';
 export { suggestSuite, suggestFromProfile, DEFAULT_SUGGEST_OPTIONS, type SuggestOptions } from './suggest.js';

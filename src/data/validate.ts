@@ -13,9 +13,10 @@ import { detectPoisoning, POISON_RULES, type PoisonInput, type PoisonResult } fr
 import { planExpectation, type FollowUpResult, type Outcome, type PlannedExpectation } from './expectations.js';
 import { compileGroupQuery, compileScan, metricKey, readScanRow, toNumber, type ScanMetric, type ScanResults } from './plan.js';
 import { DATA_RULES, ruleForExpectation } from './rules.js';
-import { openDataSession, subjectOf, isNumericKind, type DataSession, type DataSource } from './source.js';
+import { openSubjectSession, isNumericKind, type DataSession, type DatasetSubject, type DataSource } from './source.js';
 import type { ExpectationSuite } from './suite.js';
 import type { ColumnProfile, DatasetProfile } from './profile.js';
+import { candidateKey, DISTINCT_FIRST_RATIO, type CandidatePattern, type CensusCandidates, type CensusStore } from './census.js';
 
 /** Bounds of a validation run. */
 export interface DataLimits {
@@ -215,14 +216,6 @@ export function answerFromProfile(profile: DatasetProfile, metric: ScanMetric): 
   }
 }
 
-/**
- * A text column with at most rows / this many distinct values (as the profile counts them) is matched
- * per distinct value. Measured on 10M rows with the default prefilters (quiet machine): 1M distinct
- * values 0.81 s distinct-first against 1.06 s per row; 3.3M distinct 1.27 s against 1.77 s; 10M
- * distinct 2.8 s against 1.5 s (break-even between a third and all of the rows: 5 keeps a margin).
- */
-export const DISTINCT_FIRST_RATIO = 5;
-
 /** Rows read for the cardinality hint that picks the candidate query's plan per text column. */
 export const CARDINALITY_PREFIX_ROWS = 10_000;
 
@@ -232,6 +225,7 @@ async function detectColumn(
   groups: readonly DetectorGroup[],
   distinctFirst: boolean,
   limits: DataLimits,
+  census: CensusCandidates | undefined,
 ): Promise<{ detection: ColumnDetection; queries: number; verified: number }> {
   const hits = new Map<string, DetectorHit>();
   const rowsByValue: Record<'pii' | 'injection', Map<string, number>> = { pii: new Map(), injection: new Map() };
@@ -241,17 +235,24 @@ async function detectColumn(
   const detectors = groups.flatMap((g) => g.detectors);
   // ONE query per column for every prefilter group: each regex runs once per row (or once per distinct
   // value), and the candidates' row total comes with it, so the fused scan needs no regex at all.
-  const q = compileGroupQuery(
-    { kind: 'candidateValues', column, patterns: groups.map((g) => ({ pattern: g.pattern, caseInsensitive: g.caseInsensitive })), limit: limits.maxCandidates, distinctFirst },
-    session.dialect,
-    session.relation,
-  );
-  const rows = await session.query(q.sql, q.params);
-  let fetched = rows.map((r) => ({ v: String(r.v), n: toNumber(r.n) ?? 0 }));
+  // The column's census (taken by a profile of the same session) already holds the candidates of the
+  // same prefilters: no query at all.
+  let fetched: { v: string; n: number }[];
+  let candidates: number;
+  let queries = 0;
+  if (census) {
+    fetched = [...census.values];
+    candidates = census.total;
+  } else {
+    const q = compileGroupQuery({ kind: 'candidateValues', column, patterns: candidatePatterns(groups), limit: limits.maxCandidates, distinctFirst }, session.dialect, session.relation);
+    const rows = await session.query(q.sql, q.params);
+    queries = 1;
+    fetched = rows.map((r) => ({ v: String(r.v), n: toNumber(r.n) ?? 0 }));
+    candidates = toNumber(rows[0]?.total) ?? 0;
+  }
   if (fetched.length > limits.maxCandidates) {
     // Beyond the cap the most frequent candidates are verified and the rate is scaled to all candidates.
     estimated = true;
-    const candidates = toNumber(rows[0]?.total) ?? 0;
     fetched = fetched.slice(0, limits.maxCandidates);
     const fetchedRows = fetched.reduce((s, r) => s + r.n, 0);
     const factor = fetchedRows > 0 ? candidates / fetchedRows : 1;
@@ -286,9 +287,19 @@ async function detectColumn(
       rowsByCategory: { pii: Math.round(sum(rowsByValue.pii) * scale.pii), injection: Math.round(sum(rowsByValue.injection) * scale.injection) },
       estimated,
     },
-    queries: 1,
+    queries,
     verified,
   };
+}
+
+/** The prefilter groups as the census and candidate queries take them. */
+function candidatePatterns(groups: readonly DetectorGroup[]): CandidatePattern[] {
+  return groups.map((g) => ({ pattern: g.pattern, caseInsensitive: g.caseInsensitive }));
+}
+
+/** The prefilter groups of some detectors (what a census must fetch for them), for the dataset handle. */
+export function detectorPatterns(detectors: readonly ValueDetector[]): CandidatePattern[] {
+  return candidatePatterns(detectorGroups(detectors));
 }
 
 async function runFollowUp(session: DataSession, p: PlannedExpectation, knownUnique: ReadonlySet<string>): Promise<FollowUpResult> {
@@ -368,31 +379,42 @@ function emptyReport(target: string): Report {
  * be read is a report error (complete: false), not an exception; a bad option is a BulwarkError.
  */
 export async function validateDataset(options: ValidateDatasetOptions): Promise<Report> {
-  const limits: DataLimits = { ...DEFAULT_DATA_LIMITS, ...options.limits };
-  const source: DataSource = options.source ?? { kind: 'file', path: options.path };
-  const detectors = options.detectors ?? DEFAULT_DETECTORS;
-  const poison = 'poison' in options ? options.poison : detectPoisoning;
-  const report = emptyReport(options.path);
-  const errors: ReportError[] = [];
-  const skipped: Skipped[] = [];
-  let session: DataSession;
-  // The file digest (a full read) runs while the engine scans; its error wins if both fail, as when
-  // the two ran one after the other.
-  const subject = subjectOf(source);
-  subject.catch(() => undefined);
+  let opened: { session: DataSession; subject: Promise<DatasetSubject> };
   try {
-    session = await openDataSession(source, options.signal).catch(async (err: unknown) => {
-      await subject;
-      throw err;
-    });
+    opened = await openSubjectSession(options.source ?? { kind: 'file', path: options.path }, options.signal);
   } catch (err) {
     if (isBulwarkError(err) && err.code !== 'INTERNAL' && err.code !== 'ABORTED') {
+      const report = emptyReport(options.path);
       report.errors.push({ uri: options.path, code: err.code, message: err.message });
       report.complete = false;
       return report;
     }
     throw err;
   }
+  try {
+    return await validateSession(opened.session, opened.subject, options);
+  } finally {
+    await opened.session.close();
+  }
+}
+
+/**
+ * {@link validateDataset} over an open session whose subject digest is being computed (`subject`).
+ * `census`: text censuses a profile of the same session took; a column whose census fetched the
+ * candidates of the same prefilters is not queried again. The caller closes the session.
+ */
+export async function validateSession(
+  session: DataSession,
+  subject: Promise<DatasetSubject>,
+  options: Omit<ValidateDatasetOptions, 'source' | 'signal'>,
+  census?: CensusStore,
+): Promise<Report> {
+  const limits: DataLimits = { ...DEFAULT_DATA_LIMITS, ...options.limits };
+  const detectors = options.detectors ?? DEFAULT_DETECTORS;
+  const poison = 'poison' in options ? options.poison : detectPoisoning;
+  const report = emptyReport(options.path);
+  const errors: ReportError[] = [];
+  const skipped: Skipped[] = [];
   const uri = options.path;
   const drafts: FindingDraft[] = [];
   const metrics: Record<string, number> = {};
@@ -408,6 +430,7 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
     const textColumns = columns.filter((c) => c.kind === 'text');
     const planned = (options.suite?.expectations ?? []).map((e) => planExpectation(e, columns));
     const groups = detectorGroups(detectors);
+    const wantedKey = candidateKey(candidatePatterns(groups));
 
     // 1. The fused scan: every aggregate of every check.
     const base: ScanMetric[] = [{ kind: 'rowCount' }, ...columns.map((c): ScanMetric => ({ kind: 'nonNull', column: c.name }))];
@@ -543,7 +566,9 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
       });
     }
     for (const c of detectable) {
-      const { detection, queries: q, verified: v } = await detectColumn(session, c.name, groups, lowCardinality.has(c.name), limits);
+      const fromCensus = census?.get(c.name)?.candidates;
+      const usable = fromCensus && fromCensus.key === wantedKey && fromCensus.limit === limits.maxCandidates ? fromCensus : undefined;
+      const { detection, queries: q, verified: v } = await detectColumn(session, c.name, groups, lowCardinality.has(c.name), limits, usable);
       queries += q;
       verified += v;
       const nonNull = results.get({ kind: 'nonNull', column: c.name }) ?? 0;
@@ -606,7 +631,6 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
       throw err;
     }
   } finally {
-    await session.close();
     if (report.subjects.length === 0) {
       // The run stopped before the digest was collected: the subject still names the file.
       await subject.then(

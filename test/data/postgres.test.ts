@@ -4,15 +4,19 @@
  * are compared with DuckDB's on the files: counts exactly, moments to 1e-9 relative, quantiles within
  * 5% of the column's range (DuckDB's approx_quantile is a t-digest; PostgreSQL's percentile_cont is exact).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSuite, openDuckDb, profileDataset, validateDataset, type DataSource, type ExpectationSuite } from '../../src/data/index.js';
-import { fixture } from '../helpers.js';
+import { loadSuite, openDataset, openDuckDb, profileDataset, validateDataset, type DatasetProfile, type DataSource, type ExpectationSuite } from '../../src/data/index.js';
+import type { Report } from '../../src/report/types.js';
+import { fixture, tempDir } from '../helpers.js';
 
 const URL = process.env.BULWARK_TEST_PG_URL;
 if (process.env.CI && !URL) throw new Error('BULWARK_TEST_PG_URL is not set: CI must start PostgreSQL (.ci/start-postgres.sh)');
 const data = (f: string): string => fixture(`data/${f}`);
 const SCHEMA = `bw_data_${process.pid}`;
+const tmp = tempDir();
 
 const COLUMNS: [string, string][] = [
   ['id', 'integer'],
@@ -54,6 +58,7 @@ describe.skipIf(!URL)('the metric plan on PostgreSQL', () => {
   afterAll(async () => {
     await client.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
     await client.end();
+    tmp.cleanup();
   });
 
   it('profiles a table with the same numbers as DuckDB on the file', async () => {
@@ -90,6 +95,37 @@ describe.skipIf(!URL)('the metric plan on PostgreSQL', () => {
     expect(strip(pgBroken)).toEqual(strip(duckBroken));
     expect(pgBroken.metrics?.expectations_failed).toBe(duckBroken.metrics?.expectations_failed);
     expect(pgBroken.subjects[0]?.name).toBe(`${SCHEMA}.broken`);
+  });
+
+  it('profiles and validates through one dataset handle (text censuses on PostgreSQL) as DuckDB does on the file', async () => {
+    const run = async (path: string, src: DataSource): Promise<{ profile: DatasetProfile; report: Report }> => {
+      const ds = await openDataset({ path, source: src });
+      try {
+        const profile = await ds.profile();
+        return { profile, report: await ds.validate({}) };
+      } finally {
+        await ds.close();
+      }
+    };
+    // 600 rows, 40 distinct contacts: e-mails and a formula payload among them (a census column).
+    const contacts = Array.from({ length: 600 }, (_, i) => (i % 100 === 0 ? `user${i}@example.com` : i % 151 === 0 ? '=HYPERLINK("http://example.invalid","x")' : `desk ${i % 34}`));
+    await client.query(`CREATE TABLE ${SCHEMA}.contacts (id integer, contact text)`);
+    await client.query(`INSERT INTO ${SCHEMA}.contacts SELECT i - 1, c FROM unnest($1::text[]) WITH ORDINALITY AS u(c, i)`, [contacts]);
+    const csv = join(tmp.dir, 'contacts.csv');
+    writeFileSync(csv, `id,contact\n${contacts.map((c, i) => `${i},"${c.replaceAll('"', '""')}"`).join('\n')}\n`);
+    const onPg = await run('contacts', source('contacts'));
+    const onDuck = await run('contacts', { kind: 'file', path: csv });
+    expect(onPg.report.errors).toEqual([]);
+    expect(onDuck.report.findings.map((f) => f.ruleId).sort()).toEqual(['BW-INJ-001', 'BW-PII-001']);
+    expect(onDuck.report.metrics?.queries).toBe(0);
+    expect(onPg.report.metrics?.queries).toBe(0);
+    for (const c of onPg.profile.columns.filter((x) => x.kind === 'text')) {
+      const d = onDuck.profile.columns.find((x) => x.name === c.name);
+      expect([c.nulls, c.distinct, c.distinctApprox, c.minLength, c.maxLength, c.top], c.name).toEqual([d?.nulls, d?.distinct, d?.distinctApprox, d?.minLength, d?.maxLength, d?.top]);
+    }
+    const strip = (r: Report): unknown => r.findings.map((f) => ({ ruleId: f.ruleId, evidence: f.evidence })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    expect(strip(onPg.report)).toEqual(strip(onDuck.report));
+    expect(onPg.report.metrics?.pii_values).toBe(onDuck.report.metrics?.pii_values);
   });
 
   it('runs the SQL escape hatch inside a READ ONLY transaction', async () => {
