@@ -3,8 +3,7 @@
  * 'drift' with per-column, dataset, multivariate and prediction findings, flat metrics for the
  * policy engine and every per-column result in the `drift` sidecar (docs/drift.md).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { sha256File } from '../data/source.js';
 import { open } from 'node:fs/promises';
 import { BulwarkError } from '../errors.js';
 import { compareFindings, finaliseFindings, type FindingDraft, type Report, type Severity } from '../report/index.js';
@@ -46,17 +45,8 @@ export interface DriftReportOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** sha256 of a file, streamed. */
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
-    throw new BulwarkError(code, `${path}: cannot read (${(err as Error).message})`, { cause: err });
-  }
-  return h.digest('hex');
-}
+/** sha256 of a file, streamed (the dataset digest of src/data/source.ts). */
+export { sha256File };
 
 /** True when the file is a saved drift profile (sniffed from its first bytes). */
 export async function isProfileFile(path: string): Promise<boolean> {

@@ -1,6 +1,5 @@
 /** Shared dataset plumbing of the privacy commands: open, describe, map engine errors to BulwarkErrors. */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { sha256File } from '../source.js';
 import { BulwarkError, isBulwarkError } from '../../errors.js';
 import { datasetReaderSql, describeDataset, detectDatasetFormat, engineMessage, openDuckDb, type DatasetColumn, type DatasetFormat, type DuckDbSession } from '../duckdb.js';
 
@@ -36,7 +35,7 @@ export interface OpenDataset {
 }
 
 /** Opens `path` (absolute) read-only (plus `writePaths`) and describes its columns. Close `db` when done. */
-export async function openDataset(path: string, writePaths: readonly string[] = [], threads?: number): Promise<OpenDataset> {
+export async function openPrivacyDataset(path: string, writePaths: readonly string[] = [], threads?: number): Promise<OpenDataset> {
   const format = await detectDatasetFormat(path);
   const db = await openDuckDb(threads === undefined ? { readPaths: [path], writePaths } : { readPaths: [path], writePaths, threads });
   try {
@@ -49,14 +48,6 @@ export async function openDataset(path: string, writePaths: readonly string[] = 
   }
 }
 
-/** SHA-256 (hex) of a file's bytes, streamed. */
-export async function fileSha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  } catch (err) {
-    throw new BulwarkError('FILE_UNREADABLE', `${path}: cannot read (${(err as Error).message})`, { cause: err });
-  }
-  return h.digest('hex');
-}
+/** SHA-256 (hex) of a file's bytes, streamed (the dataset digest of src/data/source.ts). */
+export const fileSha256: (path: string) => Promise<string> = sha256File;
 

@@ -10,7 +10,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { Report } from '../../report/types.js';
 import { VERSION } from '../../version.js';
 import { quoteIdent } from '../duckdb.js';
-import { datasetError, fileSha256, openDataset, typeFamily, type TypeFamily } from './dataset.js';
+import { datasetError, fileSha256, openPrivacyDataset, typeFamily, type TypeFamily } from './dataset.js';
 
 /** Version of the canonical encoding (`bulwark-dataset-fp/1`). */
 export const FINGERPRINT_VERSION = 'bulwark-dataset-fp/1';
@@ -121,7 +121,7 @@ export async function fingerprintDataset(options: FingerprintOptions): Promise<D
   const path = resolve(options.path);
   const target = options.target ?? options.path;
   const fileDigest = await fileSha256(path);
-  const ds = await openDataset(path, [], options.threads);
+  const ds = await openPrivacyDataset(path, [], options.threads);
   try {
     const sorted = [...ds.columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const families = sorted.map((c) => typeFamily(c.type));

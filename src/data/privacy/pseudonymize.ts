@@ -8,7 +8,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BulwarkError } from '../../errors.js';
 import { quoteIdent, type DatasetFormat } from '../duckdb.js';
-import { datasetError, openDataset } from './dataset.js';
+import { datasetError, openPrivacyDataset } from './dataset.js';
 
 /** Shortest accepted key, in bytes (256 bits). */
 export const MIN_PSEUDONYM_KEY_BYTES = 32;
@@ -98,7 +98,7 @@ export async function pseudonymizeDataset(options: PseudonymizeOptions): Promise
   const outDir = await stat(dirname(output)).catch(() => null);
   if (!outDir?.isDirectory()) throw new BulwarkError('OUTPUT_UNWRITABLE', `${options.output}: the output directory does not exist`);
   const tmp = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
-  const ds = await openDataset(input, [tmp], options.threads);
+  const ds = await openPrivacyDataset(input, [tmp], options.threads);
   const { db } = ds;
   try {
     const names = new Set(ds.columns.map((c) => c.name));
