@@ -46,6 +46,7 @@ export {
   type ModelManifest,
 } from './sign/index.js';
 export {
+  openDataset,
   validateDataset,
   profileDataset,
   suggestSuite,
@@ -65,6 +66,8 @@ export {
   type ValidateDatasetOptions,
   type DataLimits,
   type DataSource,
+  type Dataset,
+  type OpenDatasetOptions,
 } from './data/index.js';
 export {
   DEFAULT_DETECTORS,
