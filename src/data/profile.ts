@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { escapeHtml, renderBarChartSvg, renderHtmlPage } from '../report/html.js';
-import { binIndexOf, compileGroupQuery, compileScan, quantilesFromBins, quantilesFromValueCounts, readBinCounts, readScanRow, toNumber, type BinCountSpec, type Binning, type ScanMetric } from './plan.js';
+import { binIndexOf, compileGroupQuery, compileScan, metricKey, quantilesFromBins, quantilesFromValueCounts, readBinCounts, readScanRow, toNumber, type BinCountSpec, type Binning, type ScanMetric, type ScanResults } from './plan.js';
 import { isNumericKind, openSubjectSession, type ColumnKind, type DataSession, type DatasetSubject, type DataSource } from './source.js';
 import { chao1, DISTINCT_FIRST_RATIO, takeTextCensus, type CandidatePattern, type CensusStore, type TextCensus } from './census.js';
 
@@ -177,8 +177,7 @@ export async function profileSession(
       metrics.push({ kind: 'minLength', column: c.name }, { kind: 'maxLength', column: c.name });
     }
   }
-  const scan = compileScan(metrics, session.dialect, session.relation);
-  const r = readScanRow(scan, (await session.query(scan.sql, scan.params))[0] ?? {});
+  const r = await scanInParts(session, metrics);
   const rows = r.get(rowsM) ?? 0;
   const censuses = new Map<string, TextCensus>();
   for (const name of censused) censuses.set(name, await censusOf(name));
@@ -495,6 +494,32 @@ export function countContiguous(lo: number, hi: number, binOf: (x: number) => nu
   };
   const starts = Array.from({ length: n + 1 }, (_, b) => (b === 0 ? lo : b === n ? hi + 1 : firstAtLeast(b)));
   return starts.slice(0, n).map((s, b) => (starts[b + 1] ?? s) - s);
+}
+
+/**
+ * Runs a fused scan. On Parquet, the counts and native min/max (what a footer's row-group statistics
+ * can answer) go in a query of their own, which DuckDB
+ * answers from the footer's row-group statistics where every row group has them (and by scanning those
+ * columns where not): on the 10M-row benchmark file 0.18 s of a 0.65 s first scan. Any other format
+ * would be read twice, so there it stays one scan.
+ */
+async function scanInParts(session: DataSession, metrics: readonly ScanMetric[]): Promise<ScanResults> {
+  const answerable = (m: ScanMetric): boolean => m.kind === 'rowCount' || m.kind === 'nonNull' || ((m.kind === 'min' || m.kind === 'max') && m.native === true);
+  const footer = session.format === 'parquet' ? metrics.filter(answerable) : [];
+  const rest = metrics.filter((m) => !footer.includes(m));
+  const run = async (ms: readonly ScanMetric[]): Promise<ScanResults | undefined> => {
+    if (ms.length === 0) return undefined;
+    const scan = compileScan(ms, session.dialect, session.relation);
+    return readScanRow(scan, (await session.query(scan.sql, scan.params))[0] ?? {});
+  };
+  const a = await run(footer);
+  const b = await run(rest);
+  const pick = (m: ScanMetric): ScanResults => {
+    const from = footer.some((f) => metricKey(f) === metricKey(m)) ? a : b;
+    if (!from) throw new Error(`metric not in the plan: ${metricKey(m)}`);
+    return from;
+  };
+  return { get: (m) => pick(m).get(m), list: (m) => pick(m).list(m) };
 }
 
 /** A distinct value of a numeric column: its text form, its double, its row count. */
