@@ -63,7 +63,9 @@ export const DUCKDB_DIALECT: Dialect = {
   histogram: (b) => `histogram(${b})`,
   approxQuantiles: false,
   distinctCount: (e, approx) => (approx ? `approx_count_distinct(${e})` : `count(DISTINCT ${e})`),
-  stddev: (e) => `stddev_samp(${e})`,
+  // DuckDB's stddev_samp raises "out of range" when a NaN or an infinity reaches it: the deviation of the
+  // finite values (a NaN or infinity shows in the mean, which the profile then reports as unknown).
+  stddev: (e) => `stddev_samp(${e}) FILTER (WHERE isfinite(${e}))`,
   notParseable: (e, as) => {
     switch (as) {
       case 'number':

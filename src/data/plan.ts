@@ -399,7 +399,9 @@ export function compileGroupQuery(q: GroupQuery, d: Dialect, relation: Relation)
         // One subtraction, one product and a floor per value; NULL stays NULL (the group skipped when
         // read) and the clamp to [0, n - 1] is applied to the groups in readBinCounts. Measured on 10M
         // rows: 0.13 s per column against 0.20 s with the clamp and a division in SQL.
-        return `CAST(floor((${x} - ${d.toDouble(params.add(b.lo))}) * ${d.toDouble(params.add(binScale(b)))}) AS BIGINT)`;
+        // TRY_CAST: a value no bin can hold (NaN, an infinity a footer's min/max left out) is not
+        // counted rather than failing the query (the binned path runs on DuckDB only).
+        return `${d.name === 'duckdb' ? 'TRY_CAST' : 'CAST'}(floor((${x} - ${d.toDouble(params.add(b.lo))}) * ${d.toDouble(params.add(binScale(b)))}) AS BIGINT)`;
       };
       q.specs.forEach((s, i) => {
         sel.push(`${bin(s.column, s)} AS f${i}`);

@@ -221,13 +221,19 @@ export async function profileSession(
         const v = round(r.get(k === 'min' || k === 'max' ? { kind: k, column: c.name, native: true } : { kind: k, column: c.name }));
         if (v !== undefined) p[k] = v;
       };
+      // A NaN mean: a NaN among the values (or both infinities). DuckDB orders NaN above every number,
+      // so a scan's max is NaN, but a Parquet footer's max leaves NaN out (the format says so), and
+      // the footer may have answered it: the max is NaN either way, unknown to the profile.
+      const mean = r.get({ kind: 'mean', column: c.name });
+      const nanInside = Number.isNaN(mean);
       set('min');
-      set('max');
+      if (!nanInside) set('max');
       set('mean');
-      set('std');
+      // With a NaN or an infinity among the values the deviation is unknown too (the engine's is over the finite ones).
+      if (mean === null || Number.isFinite(mean)) set('std');
       p.quantiles = [];
       const lo = r.get({ kind: 'min', column: c.name, native: true });
-      const hi = r.get({ kind: 'max', column: c.name, native: true });
+      const hi = nanInside ? Number.NaN : r.get({ kind: 'max', column: c.name, native: true });
       if (lo !== null && hi !== null && Number.isFinite(lo) && Number.isFinite(hi)) rawRange.set(c.name, { min: lo, max: hi });
     } else if (c.kind === 'text') {
       const minL = r.get({ kind: 'minLength', column: c.name });

@@ -141,6 +141,31 @@ describe('profile plans that rest on the head of the table (Parquet: row count f
   });
 });
 
+describe('non-finite floats on Parquet (counts and min/max from the footer)', () => {
+  it('a NaN or an infinity leaves the max, mean and deviation unknown and no histogram (the profile used to fail on them: DuckDB\'s stddev_samp raised); other columns are unaffected', async () => {
+    const file = join(tmp.dir, 'nan.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    await c.run(`COPY (SELECT CASE WHEN range = 777 THEN 'NaN'::DOUBLE ELSE range / 10.0 END AS with_nan, CASE WHEN range = 5 THEN 'Infinity'::DOUBLE ELSE range * 1.5 END AS with_inf,
+      range * 0.25 AS plain FROM range(20000)) TO '${file.replaceAll("'", "''")}' (FORMAT parquet)`);
+    c.closeSync();
+    db.closeSync();
+    const p = await profileDataset({ path: file, exactQuantileRows: 1000 });
+    const by = (n: string): (typeof p.columns)[number] | undefined => p.columns.find((x) => x.name === n);
+    expect(by('with_nan')).toMatchObject({ min: 0, nulls: 0 });
+    expect(by('with_nan')?.max).toBeUndefined();
+    expect(by('with_nan')?.mean).toBeUndefined();
+    expect(by('with_nan')?.std).toBeUndefined();
+    expect(by('with_inf')).toMatchObject({ min: 0 });
+    expect(by('with_inf')?.std).toBeUndefined();
+    expect(by('with_nan')?.histogram).toBeUndefined();
+    expect(by('with_inf')?.max).toBeUndefined();
+    expect(by('with_inf')?.histogram).toBeUndefined();
+    expect(by('plain')).toMatchObject({ min: 0, max: 4999.75 });
+    expect(by('plain')?.histogram?.counts.reduce((a, b) => a + b, 0)).toBe(20000);
+  });
+});
+
 describe('profile arithmetic', () => {
   it('countContiguous counts the integers of each bin as a loop over them does', () => {
     for (const [lo, hi, scale, n] of [

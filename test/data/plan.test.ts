@@ -111,8 +111,8 @@ describe('metric plan compiler', () => {
     expect(q.sql).toContain('GROUP BY GROUPING SETS ((f0), (f1))');
     expect(q.sql).toContain('CASE WHEN grouping(f0) = 0 THEN 0 WHEN grouping(f1) = 0 THEN 1 END AS k');
     // floor((x - lo) * split / width): x's scale is 4 / 2 = 2 fine bins per unit, y's 1 / 1.
-    expect(q.sql).toContain('CAST(floor((CAST("x" AS DOUBLE) - CAST($2 AS DOUBLE)) * CAST($3 AS DOUBLE)) AS BIGINT) AS f0');
-    expect(q.sql).toContain('CAST(floor((CAST("y" AS DOUBLE) - CAST($4 AS DOUBLE)) * CAST($5 AS DOUBLE)) AS BIGINT) AS f1');
+    expect(q.sql).toContain('TRY_CAST(floor((CAST("x" AS DOUBLE) - CAST($2 AS DOUBLE)) * CAST($3 AS DOUBLE)) AS BIGINT) AS f0');
+    expect(q.sql).toContain('TRY_CAST(floor((CAST("y" AS DOUBLE) - CAST($4 AS DOUBLE)) * CAST($5 AS DOUBLE)) AS BIGINT) AS f1');
     expect(q.sql.match(/read_parquet/g)).toHaveLength(1);
     expect(q.params).toEqual(['/data/x.parquet', 0, 2, 1, 1]);
     const rows = [
