@@ -1,3 +1,5 @@
+import { isBulwarkError } from '../errors.js';
+
 /** What the CLI needs from the process, injected so that tests run it in-process. */
 export interface CliIo {
   stdout: (text: string) => void;
@@ -26,6 +28,28 @@ export const EXIT = Object.freeze({
   INCOMPLETE: 3,
   INTERNAL: 70,
 });
+
+/** Error codes of an input that could not be read: malformed, truncated, unsupported, over a limit. */
+const INPUT_ERROR_CODES: ReadonlySet<string> = new Set(['PARSE_ERROR', 'FILE_UNREADABLE', 'UNSUPPORTED', 'LIMIT_EXCEEDED']);
+
+/**
+ * Runs a command body whose input may not be readable: such an error is not an internal error nor a
+ * usage error but an analysis that could not be done, so it prints the message (which names the file
+ * and the line, column or offset) and exits 3, as errors.md lists. Every dataset command uses it
+ * (`data`, `data pseudonymize|fingerprint|diff`, `drift`, `monitor`).
+ */
+export async function exitIncompleteOnInputError(io: CliIo, setExit: (code: number) => void, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    if (isBulwarkError(err) && INPUT_ERROR_CODES.has(err.code)) {
+      io.stderr(`bulwark: ${err.message}\n`);
+      setExit(EXIT.INCOMPLETE);
+      return;
+    }
+    throw err;
+  }
+}
 
 /** Exit code of a gate verdict: 0 pass, 1 fail, 3 incomplete (ARCHITECTURE.md exit codes). */
 export function verdictExitCode(verdict: 'pass' | 'fail' | 'incomplete'): number {

@@ -205,6 +205,14 @@ describe('bulwark monitor (CLI)', () => {
     expect(r.stderr).toMatch(/1200 event\(s\), 0 malformed line\(s\), 12 window\(s\), \d+ alert\(s\)/);
   });
 
+  it('exits 3 naming the file when the reference cannot be read', async () => {
+    writeFileSync(join(dir, 'broken.parquet'), 'PAR1 not really a parquet file');
+    const r = await runCommand(monitorCommand, ['--reference', join(dir, 'broken.parquet'), '--input', join(dir, 'same.jsonl')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('broken.parquet');
+    expect(r.stderr).not.toContain('    at ');
+  });
+
   it('refuses --webhook without a secret variable', async () => {
     const r = await runCommand(monitorCommand, ['--reference', join(dir, 'ref.profile.json'), '--input', join(dir, 'same.jsonl'), '--webhook', 'http://127.0.0.1:9/x']);
     expect(r.code).toBe(2);

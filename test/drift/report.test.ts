@@ -144,7 +144,8 @@ describe('bulwark drift (CLI)', () => {
     try {
       writeFileSync(join(dir, 'broken.parquet'), 'not a parquet file at all');
       const broken = await runCommand(driftCommand, [join(dir, 'broken.parquet'), SAME]);
-      expect(broken.code).toBe(2);
+      // Unreadable input: exit 3 (incomplete), as every dataset command; a missing path is usage (2).
+      expect(broken.code).toBe(3);
       expect(broken.stderr).toContain('broken.parquet');
       expect(broken.stderr).not.toContain('    at ');
     } finally {

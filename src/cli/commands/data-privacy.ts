@@ -3,28 +3,11 @@
  * command (src/cli/commands/data.ts).
  */
 import { Command, Option } from 'commander';
-import { BulwarkError, isBulwarkError } from '../../errors.js';
+import { BulwarkError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { diffFingerprints, fingerprintDataset, pseudonymizeDataset, readFingerprintReport, renderFingerprintDiff, MIN_PSEUDONYM_KEY_BYTES, DEFAULT_KEY_ID } from '../../data/privacy/index.js';
-import { EXIT, wantsColour, type CliIo } from '../io.js';
+import { EXIT, exitIncompleteOnInputError, wantsColour, type CliIo } from '../io.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../render-report.js';
-
-/**
- * Input that cannot be read (malformed, truncated, unsupported) is not an internal error: print
- * the message (it names the file and line/column) and exit 3, like `bulwark verify`.
- */
-async function reportingInputErrors(io: CliIo, setExit: (code: number) => void, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    if (isBulwarkError(err, 'PARSE_ERROR') || isBulwarkError(err, 'FILE_UNREADABLE') || isBulwarkError(err, 'UNSUPPORTED') || isBulwarkError(err, 'LIMIT_EXCEEDED')) {
-      io.stderr(`bulwark: ${err.message}\n`);
-      setExit(EXIT.INCOMPLETE);
-      return;
-    }
-    throw err;
-  }
-}
 
 interface PseudonymizeFlags {
   columns: string;
@@ -44,7 +27,7 @@ export function pseudonymizeSubcommand(io: CliIo, setExit: (code: number) => voi
     .option('--key-id <id>', 'key id written as the pseudonym prefix (rotate keys by changing it)', DEFAULT_KEY_ID)
     .requiredOption('-o, --output <file>', 'output file (same format as the input)')
     .option('-q, --quiet', 'no summary on standard error')
-    .action((dataset: string, flags: PseudonymizeFlags) => reportingInputErrors(io, setExit, async () => {
+    .action((dataset: string, flags: PseudonymizeFlags) => exitIncompleteOnInputError(io, setExit, async () => {
       const raw = io.env[flags.keyEnv];
       if (raw === undefined || raw === '') throw new BulwarkError('USAGE', `environment variable ${flags.keyEnv} (--key-env) is not set: it must hold the pseudonymisation key, at least ${MIN_PSEUDONYM_KEY_BYTES} bytes (e.g. export ${flags.keyEnv}="$(openssl rand -base64 48)")`);
       const key = Buffer.from(raw, 'utf8');
@@ -71,7 +54,7 @@ export function fingerprintSubcommand(io: CliIo, setExit: (code: number) => void
     .argument('<dataset>', 'CSV, Parquet or JSON Lines file')
     .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('json'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
-    .action((dataset: string, flags: FingerprintFlags) => reportingInputErrors(io, setExit, async () => {
+    .action((dataset: string, flags: FingerprintFlags) => exitIncompleteOnInputError(io, setExit, async () => {
       const report = await fingerprintDataset({ path: dataset });
       const fp = report.fingerprint;
       const suffix = `content sha256:${fp.contentSha256}\nschema  sha256:${fp.schemaSha256}\nrows    ${fp.rows}\n`;
@@ -94,7 +77,7 @@ export function diffSubcommand(io: CliIo, setExit: (code: number) => void): Comm
     .argument('<a>', 'fingerprint report (before)')
     .argument('<b>', 'fingerprint report (after)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((a: string, b: string, flags: DiffFlags) => reportingInputErrors(io, setExit, async () => {
+    .action((a: string, b: string, flags: DiffFlags) => exitIncompleteOnInputError(io, setExit, async () => {
       const [fa, fb] = await Promise.all([readFingerprintReport(a), readFingerprintReport(b)]);
       const diff = diffFingerprints(fa, fb);
       io.stdout(flags.format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : renderFingerprintDiff(diff, a, b));

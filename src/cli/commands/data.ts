@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
-import { isBulwarkError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { SEVERITIES, type Severity } from '../../report/types.js';
 import { loadSuite, profileDataset, renderProfileHtml, renderSuiteYaml, suggestSuite, validateDataset } from '../../data/index.js';
-import { EXIT, wantsColour, type CliIo } from '../io.js';
+import { EXIT, exitIncompleteOnInputError, wantsColour, type CliIo } from '../io.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat, reportExitCode } from '../render-report.js';
 
 /** Output formats of `bulwark data profile`. */
@@ -32,20 +31,6 @@ interface ValidateFlags {
   quiet?: boolean;
 }
 
-/** A dataset that cannot be read is exit 3 with its message (naming the file and line), not a crash. */
-async function guarded(io: CliIo, setExit: (code: number) => void, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (err) {
-    if (isBulwarkError(err) && (err.code === 'PARSE_ERROR' || err.code === 'FILE_UNREADABLE' || err.code === 'UNSUPPORTED' || err.code === 'LIMIT_EXCEEDED')) {
-      io.stderr(`bulwark: ${err.message}\n`);
-      setExit(EXIT.INCOMPLETE);
-      return;
-    }
-    throw err;
-  }
-}
-
 async function emit(io: CliIo, text: string, output: string | undefined, quiet: boolean | undefined, what: string): Promise<void> {
   if (output !== undefined) {
     await writeFileAtomic(output, text);
@@ -63,7 +48,7 @@ function profileCommand(io: CliIo, setExit: (code: number) => void): Command {
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .option('-q, --quiet', 'no progress output')
     .action(async (path: string, flags: ProfileFlags) => {
-      await guarded(io, setExit, async () => {
+      await exitIncompleteOnInputError(io, setExit, async () => {
         const profile = await profileDataset({ path });
         const text = flags.format === 'html' ? renderProfileHtml(profile) : `${JSON.stringify(profile, null, 2)}\n`;
         await emit(io, text, flags.output, flags.quiet, 'profile');
@@ -80,7 +65,7 @@ function suggestCommand(io: CliIo, setExit: (code: number) => void): Command {
     .option('--label <column>', 'label column: also suggest a label-balance expectation')
     .option('-q, --quiet', 'no progress output')
     .action(async (path: string, flags: SuggestFlags) => {
-      await guarded(io, setExit, async () => {
+      await exitIncompleteOnInputError(io, setExit, async () => {
         const suite = await suggestSuite({ path, ...(flags.label !== undefined ? { suggest: { label: flags.label } } : {}) });
         await emit(io, renderSuiteYaml(suite), flags.output, flags.quiet, `suite of ${suite.expectations.length} expectations`);
         setExit(EXIT.PASS);
@@ -101,7 +86,7 @@ function validateCommand(io: CliIo, setExit: (code: number) => void): Command {
     .option('--allow-incomplete', 'exit 0 rather than 3 when the dataset could not be fully read')
     .option('-q, --quiet', 'no progress output')
     .action(async (path: string, flags: ValidateFlags) => {
-      await guarded(io, setExit, async () => {
+      await exitIncompleteOnInputError(io, setExit, async () => {
         const suite = flags.suite !== undefined ? await loadSuite(flags.suite) : undefined;
         const report = await validateDataset({
           path,

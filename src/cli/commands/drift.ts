@@ -14,7 +14,7 @@ import {
   type DriftMethod,
   type DriftReport,
 } from '../../drift/index.js';
-import { EXIT, wantsColour, type CliIo } from '../io.js';
+import { EXIT, exitIncompleteOnInputError, wantsColour, type CliIo } from '../io.js';
 import { renderReport } from '../render-report.js';
 
 /** Output formats of `bulwark drift`. */
@@ -113,33 +113,35 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('--fail-on-drift', 'exit 1 when any drift finding is reported')
     .option('-q, --quiet', 'no summary on stderr')
-    .action(async (reference: string, current: string | undefined, flags: DriftFlags) => {
-      if (current === undefined) throw new BulwarkError('USAGE', 'bulwark drift needs REFERENCE and CURRENT (or: bulwark drift profile REFERENCE --output FILE)');
-      if (reference === 'profile') return profileAction(current, flags);
-      const report = await driftReport({
-        reference,
-        current,
-        columns: flags.columns?.split(',').map((c) => c.trim()).filter(Boolean),
-        prediction: flags.prediction,
-        target: flags.target,
-        threshold: parseNumber('--threshold', flags.threshold),
-        alpha: parseNumber('--alpha', flags.alpha),
-        correction: flags.correction,
-        kinds: parseAssignments<ColumnKind>('--kind', flags.kind, COLUMN_KINDS),
-        methods: parseAssignments<DriftMethod>('--method', flags.method, DRIFT_METHODS),
-      });
-      let text: string;
-      if (flags.format === 'html') text = renderDriftHtml(report);
-      else {
-        const colour = flags.output === undefined && flags.format === 'text' && wantsColour(io, 'stdout');
-        text = renderReport(report, flags.format, colour, driftSummaryText(report));
-      }
-      if (flags.output !== undefined) {
-        await writeFileAtomic(flags.output, text);
-        if (!flags.quiet) io.stderr(`${report.findings.length} drift finding(s); report written to ${flags.output}\n`);
-      } else {
-        io.stdout(text);
-      }
-      setExit(flags.failOnDrift && report.findings.length > 0 ? EXIT.FINDINGS : EXIT.PASS);
-    });
+    .action(async (reference: string, current: string | undefined, flags: DriftFlags) =>
+      exitIncompleteOnInputError(io, setExit, async () => {
+        if (current === undefined) throw new BulwarkError('USAGE', 'bulwark drift needs REFERENCE and CURRENT (or: bulwark drift profile REFERENCE --output FILE)');
+        if (reference === 'profile') return profileAction(current, flags);
+        const report = await driftReport({
+          reference,
+          current,
+          columns: flags.columns?.split(',').map((c) => c.trim()).filter(Boolean),
+          prediction: flags.prediction,
+          target: flags.target,
+          threshold: parseNumber('--threshold', flags.threshold),
+          alpha: parseNumber('--alpha', flags.alpha),
+          correction: flags.correction,
+          kinds: parseAssignments<ColumnKind>('--kind', flags.kind, COLUMN_KINDS),
+          methods: parseAssignments<DriftMethod>('--method', flags.method, DRIFT_METHODS),
+        });
+        let text: string;
+        if (flags.format === 'html') text = renderDriftHtml(report);
+        else {
+          const colour = flags.output === undefined && flags.format === 'text' && wantsColour(io, 'stdout');
+          text = renderReport(report, flags.format, colour, driftSummaryText(report));
+        }
+        if (flags.output !== undefined) {
+          await writeFileAtomic(flags.output, text);
+          if (!flags.quiet) io.stderr(`${report.findings.length} drift finding(s); report written to ${flags.output}\n`);
+        } else {
+          io.stdout(text);
+        }
+        setExit(flags.failOnDrift && report.findings.length > 0 ? EXIT.FINDINGS : EXIT.PASS);
+      }),
+    );
 }

@@ -14,7 +14,7 @@ import {
   type DriftProfile,
 } from '../../drift/index.js';
 import { isProfileFile } from '../../drift/report.js';
-import { EXIT, type CliIo } from '../io.js';
+import { EXIT, exitIncompleteOnInputError, type CliIo } from '../io.js';
 
 interface MonitorFlags {
   reference: string;
@@ -69,51 +69,53 @@ export function monitorCommand(io: CliIo, setExit: (code: number) => void): Comm
     .option('--alerts-only', 'print only alerts, not every window')
     .option('--fail-on-alert', 'exit 1 when any alert was raised')
     .option('-q, --quiet', 'no summary on stderr')
-    .action(async (flags: MonitorFlags) => {
-      if (flags.webhook !== undefined && flags.webhookSecretEnv === undefined) throw new BulwarkError('USAGE', '--webhook needs --webhook-secret-env VAR (the secret is never passed on the command line)');
-      const secret = flags.webhookSecretEnv !== undefined ? io.env[flags.webhookSecretEnv] : undefined;
-      if (flags.webhookSecretEnv !== undefined && (secret === undefined || secret === '')) throw new BulwarkError('USAGE', `--webhook-secret-env ${flags.webhookSecretEnv}: the variable is not set`);
-      if (flags.input === '-' && flags.follow) throw new BulwarkError('USAGE', '--follow reads a file; standard input is followed anyway');
-      const profile = await loadReference(flags.reference);
-      const metrics = flags.metricsPort !== undefined ? createMonitorMetrics() : undefined;
-      const served = metrics ? await serveMetrics(metrics.registry, int('--metrics-port', flags.metricsPort!)) : undefined;
-      if (served && !flags.quiet) io.stderr(`metrics on http://127.0.0.1:${served.port}/metrics\n`);
-      const webhook = flags.webhook !== undefined && secret !== undefined ? createWebhookSink({ url: flags.webhook, secret, clock: Date.now, onError: (m) => io.stderr(`bulwark: ${m}\n`) }) : undefined;
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      const removeInterrupt = io.onInterrupt?.(stop);
-      try {
-        const monitor = createMonitor({
-          profile,
-          window: int('--window', flags.window),
-          slide: flags.slide !== undefined ? int('--slide', flags.slide) : int('--window', flags.window),
-          m: int('--m', flags.m),
-          n: int('--n', flags.n),
-          cooldown: int('--cooldown', flags.cooldown),
-          ...(flags.columns !== undefined ? { columns: flags.columns.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
-          clock: Date.now,
-          onWindow: (e) => {
-            metrics?.observeWindow(e, monitor.stats);
-            if (!flags.alertsOnly) io.stdout(JSON.stringify(e) + '\n');
-          },
-          onAlert: async (a: DriftAlert) => {
-            metrics?.observeAlert(a);
-            io.stdout(JSON.stringify(a) + '\n');
-            if (webhook) await webhook(a);
-          },
-        });
-        const lines: AsyncIterable<string> =
-          flags.input === '-' ? stdinLines(io) : followLines({ path: flags.input, follow: flags.follow ?? false, signal: controller.signal });
-        for await (const line of lines) {
-          if (controller.signal.aborted) break;
-          await monitor.pushLine(line);
+    .action(async (flags: MonitorFlags) =>
+      exitIncompleteOnInputError(io, setExit, async () => {
+        if (flags.webhook !== undefined && flags.webhookSecretEnv === undefined) throw new BulwarkError('USAGE', '--webhook needs --webhook-secret-env VAR (the secret is never passed on the command line)');
+        const secret = flags.webhookSecretEnv !== undefined ? io.env[flags.webhookSecretEnv] : undefined;
+        if (flags.webhookSecretEnv !== undefined && (secret === undefined || secret === '')) throw new BulwarkError('USAGE', `--webhook-secret-env ${flags.webhookSecretEnv}: the variable is not set`);
+        if (flags.input === '-' && flags.follow) throw new BulwarkError('USAGE', '--follow reads a file; standard input is followed anyway');
+        const profile = await loadReference(flags.reference);
+        const metrics = flags.metricsPort !== undefined ? createMonitorMetrics() : undefined;
+        const served = metrics ? await serveMetrics(metrics.registry, int('--metrics-port', flags.metricsPort!)) : undefined;
+        if (served && !flags.quiet) io.stderr(`metrics on http://127.0.0.1:${served.port}/metrics\n`);
+        const webhook = flags.webhook !== undefined && secret !== undefined ? createWebhookSink({ url: flags.webhook, secret, clock: Date.now, onError: (m) => io.stderr(`bulwark: ${m}\n`) }) : undefined;
+        const controller = new AbortController();
+        const stop = (): void => controller.abort();
+        const removeInterrupt = io.onInterrupt?.(stop);
+        try {
+          const monitor = createMonitor({
+            profile,
+            window: int('--window', flags.window),
+            slide: flags.slide !== undefined ? int('--slide', flags.slide) : int('--window', flags.window),
+            m: int('--m', flags.m),
+            n: int('--n', flags.n),
+            cooldown: int('--cooldown', flags.cooldown),
+            ...(flags.columns !== undefined ? { columns: flags.columns.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+            clock: Date.now,
+            onWindow: (e) => {
+              metrics?.observeWindow(e, monitor.stats);
+              if (!flags.alertsOnly) io.stdout(JSON.stringify(e) + '\n');
+            },
+            onAlert: async (a: DriftAlert) => {
+              metrics?.observeAlert(a);
+              io.stdout(JSON.stringify(a) + '\n');
+              if (webhook) await webhook(a);
+            },
+          });
+          const lines: AsyncIterable<string> =
+            flags.input === '-' ? stdinLines(io) : followLines({ path: flags.input, follow: flags.follow ?? false, signal: controller.signal });
+          for await (const line of lines) {
+            if (controller.signal.aborted) break;
+            await monitor.pushLine(line);
+          }
+          const s = monitor.stats;
+          if (!flags.quiet) io.stderr(`${s.events} event(s), ${s.malformed} malformed line(s), ${s.windows} window(s), ${s.alerts} alert(s)\n`);
+          setExit(flags.failOnAlert && s.alerts > 0 ? EXIT.FINDINGS : EXIT.PASS);
+        } finally {
+          removeInterrupt?.();
+          await served?.close();
         }
-        const s = monitor.stats;
-        if (!flags.quiet) io.stderr(`${s.events} event(s), ${s.malformed} malformed line(s), ${s.windows} window(s), ${s.alerts} alert(s)\n`);
-        setExit(flags.failOnAlert && s.alerts > 0 ? EXIT.FINDINGS : EXIT.PASS);
-      } finally {
-        removeInterrupt?.();
-        await served?.close();
-      }
-    });
+      }),
+    );
 }
