@@ -1,7 +1,9 @@
 /**
  * `profileDataset`: per column type, nulls, distinct count, numeric statistics, quantiles, text
- * lengths, parseability, top values and a histogram. Two fused scans (aggregates, then histogram
- * bins once min/max are known) and one bounded group-by per column of modest cardinality.
+ * lengths, parseability, top values and a histogram. A look at the head of the table plans the rest
+ * (docs/data.md): one group-by per column of modest cardinality (value counts of numbers, the census
+ * of text, src/data/census.ts), one fused scan of the other columns' aggregates (on Parquet, counts
+ * and min/max apart, from the footer), then one scan of fine histogram bins once min/max are known.
  */
 import { basename } from 'node:path';
 import { escapeHtml, renderBarChartSvg, renderHtmlPage } from '../report/html.js';
