@@ -37,22 +37,12 @@ const WORK = join(ROOT, 'bench', '.work', `deps-${RECORDS}-${DEPS}`);
 const RUNS = 5;
 const log = (m) => process.stderr.write(`${m}\n`);
 
-/** Mulberry32: a small seeded PRNG, so every run generates the same inputs. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function generate() {
+async function generate() {
   if (existsSync(join(WORK, 'done'))) return;
   rmSync(WORK, { recursive: true, force: true });
-  const rand = rng(7);
+  // The library's seeded PRNG (Mulberry32), so every run generates the same inputs.
+  const { seededRandom } = await import(pathToFileURL(join(ROOT, 'dist', 'stats', 'random.js')).href);
+  const rand = seededRandom(7);
   const int = (n) => Math.floor(rand() * n);
   const pick = (xs) => xs[int(xs.length)];
   const pypiNames = Array.from({ length: 3600 }, (_, i) => `ml-pkg-${i}`);
@@ -180,13 +170,13 @@ function machine() {
   return `${cpu}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${os.platform()}`;
 }
 
-function main() {
+async function main() {
   if (!existsSync(DIST)) {
     log('dist/deps/index.js is missing: run `npm run build` first');
     process.exit(2);
   }
   log(`generating ${RECORDS} records and ${DEPS} dependencies in ${relative(ROOT, WORK)} ...`);
-  generate();
+  await generate();
   const load0 = os.loadavg()[0];
   // Interleaved rounds (each measurement once per round), so that the load other work puts on a
   // shared machine drifts over all of them alike rather than over one.
@@ -233,4 +223,4 @@ function main() {
   }
 }
 
-main();
+await main();
