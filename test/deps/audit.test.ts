@@ -1,13 +1,10 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { depsCommand } from '../../src/cli/commands/deps.js';
 import { EXIT } from '../../src/cli/io.js';
 import { auditDependencies, DEPS_RULES, defaultOsvDbDir } from '../../src/deps/index.js';
-import { isBulwarkError } from '../../src/errors.js';
 import { renderSarif, type Finding, type Report } from '../../src/report/index.js';
-import { fixture, runBulwark, tempDir } from '../helpers.js';
+import { fixture, runBulwark, tempDir, type CliRun } from '../helpers.js';
 import { sarifSchemaErrors } from '../sarif-schema.js';
 
 const PROJECT = fixture('deps/ml-project');
@@ -150,30 +147,9 @@ describe('auditDependencies on the fixture ML project', () => {
   });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `bulwark deps ...` through the command alone (run.ts registration is the lead's). */
-async function runDeps(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  let code: number = EXIT.PASS;
-  const io = { stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t), stdoutIsTty: false, stderrIsTty: false, env, today: '2026-11-21' };
-  const program = new Command('bulwark').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  program.addCommand(depsCommand(io, (c) => (code = c)).exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
-  try {
-    await program.parseAsync(['deps', ...args], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) code = err.exitCode === 0 ? EXIT.PASS : EXIT.USAGE;
-    else if (isBulwarkError(err) && ['USAGE', 'FILE_NOT_FOUND', 'OUTPUT_UNWRITABLE'].includes(err.code)) {
-      stderr += `bulwark: ${err.message}\n`;
-      code = EXIT.USAGE;
-    } else throw err;
-  }
-  return { code, stdout, stderr };
+/** Runs `bulwark deps ...` through the registered CLI. */
+function runDeps(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runBulwark(['deps', ...args], env);
 }
 
 describe('bulwark deps (CLI)', () => {

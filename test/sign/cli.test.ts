@@ -1,37 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signCommand } from '../../src/cli/commands/sign.js';
-import { verifyCommand } from '../../src/cli/commands/verify.js';
-import { isBulwarkError } from '../../src/errors.js';
 import type { Report } from '../../src/report/types.js';
+import { runBulwark } from '../helpers.js';
 import { sarifSchemaErrors } from '../sarif-schema.js';
 import { PUB_KEY, PY_SIGNED, tinyCopy } from './helpers.js';
-
-/** Runs sign/verify the way src/cli/run.ts runs commands (until the lead registers them there). */
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let exit = 0;
-  const io = { stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t), stdoutIsTty: false, stderrIsTty: false, env, today: '2026-11-21' };
-  const setExit = (c: number): void => {
-    exit = c;
-  };
-  const out = { writeOut: io.stdout, writeErr: io.stderr };
-  const program = new Command('bulwark').exitOverride().configureOutput(out);
-  program.addCommand(signCommand(io, setExit).exitOverride().configureOutput(out));
-  program.addCommand(verifyCommand(io, setExit).exitOverride().configureOutput(out));
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { code: exit, stdout, stderr };
-  } catch (err) {
-    if (err instanceof CommanderError) return { code: err.exitCode === 0 ? 0 : 2, stdout, stderr };
-    if (isBulwarkError(err) && ['USAGE', 'CONFIG_INVALID', 'FILE_NOT_FOUND', 'OUTPUT_UNWRITABLE'].includes(err.code)) return { code: 2, stdout, stderr: stderr + err.message };
-    throw err;
-  }
-}
 
 let cleanup: (() => void) | undefined;
 afterEach(() => {
@@ -50,7 +24,7 @@ function keyFiles(dir: string): { priv: string; pub: string } {
 
 describe('bulwark sign / verify', () => {
   it('verifies the reference signature (exit 0) and prints the subject', async () => {
-    const r = await run(['verify', join(PY_SIGNED, '..', 'tiny-model'), '--key', PUB_KEY]);
+    const r = await runBulwark(['verify', join(PY_SIGNED, '..', 'tiny-model'), '--key', PUB_KEY]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('sha256:fab85866be99ef2d149c98f0c06d6bbea54a6d7366df811705677281f44b5e5e');
     expect(r.stdout).toContain('OK');
@@ -61,17 +35,17 @@ describe('bulwark sign / verify', () => {
     cleanup = t.cleanup;
     const k = keyFiles(t.dir);
     const sig = join(t.dir, 'out.sig');
-    const s = await run(['sign', t.model, '--key', k.priv, '--password-env', 'PW', '--signature', sig, '--method', 'shards', '--shard-size', '1024', '--ignore', 'model.sig', '-f', 'json'], { PW: 'pw' });
+    const s = await runBulwark(['sign', t.model, '--key', k.priv, '--password-env', 'PW', '--signature', sig, '--method', 'shards', '--shard-size', '1024', '--ignore', 'model.sig', '-f', 'json'], { PW: 'pw' });
     expect(s.code).toBe(0);
     expect(JSON.parse(s.stdout)).toMatchObject({ signature: sig, subject: { name: 'tiny-model' }, resources: 9 });
-    expect((await run(['verify', t.model, '--key', k.pub, '--signature', sig])).code).toBe(0);
+    expect((await runBulwark(['verify', t.model, '--key', k.pub, '--signature', sig])).code).toBe(0);
     writeFileSync(join(t.model, 'config.json'), '{"tampered": true}');
-    const v = await run(['verify', t.model, '--key', k.pub, '--signature', sig, '-f', 'json']);
+    const v = await runBulwark(['verify', t.model, '--key', k.pub, '--signature', sig, '-f', 'json']);
     expect(v.code).toBe(1);
     const report = JSON.parse(v.stdout) as Report;
     expect(report.kind).toBe('verify');
     expect(report.findings.map((f) => [f.ruleId, f.location.uri.endsWith('tiny-model/config.json')])).toEqual([['BW-SIG-001', true]]);
-    const sarif = await run(['verify', t.model, '--key', k.pub, '--signature', sig, '-f', 'sarif']);
+    const sarif = await runBulwark(['verify', t.model, '--key', k.pub, '--signature', sig, '-f', 'sarif']);
     expect(sarif.code).toBe(1);
     expect(sarifSchemaErrors(JSON.parse(sarif.stdout))).toEqual([]);
   });
@@ -80,18 +54,18 @@ describe('bulwark sign / verify', () => {
     const t = tinyCopy();
     cleanup = t.cleanup;
     const k = keyFiles(t.dir);
-    expect((await run(['verify', t.model])).code).toBe(2);
-    expect((await run(['verify', t.model, '--key', k.pub, '--identity', 'a@b.c', '--issuer', 'https://x'])).code).toBe(2);
-    expect((await run(['verify', t.model, '--identity', 'a@b.c'])).code).toBe(2);
-    expect((await run(['sign', t.model, '--key', k.priv])).code).toBe(2);
-    expect((await run(['sign', t.model, '--key', k.priv, '--password-env', 'NOPE'])).code).toBe(2);
-    expect((await run(['sign', t.model, '--key', k.priv, '--password-env', 'PW', '--method', 'shards', '--shard-size', '1.5'], { PW: 'pw' })).code).toBe(2);
-    expect((await run(['sign', t.model, '--key', join(t.dir, 'missing.pem')])).code).toBe(2);
-    expect((await run(['verify', t.model, '--key', k.pub, '--frobnicate'])).code).toBe(2);
+    expect((await runBulwark(['verify', t.model])).code).toBe(2);
+    expect((await runBulwark(['verify', t.model, '--key', k.pub, '--identity', 'a@b.c', '--issuer', 'https://x'])).code).toBe(2);
+    expect((await runBulwark(['verify', t.model, '--identity', 'a@b.c'])).code).toBe(2);
+    expect((await runBulwark(['sign', t.model, '--key', k.priv])).code).toBe(2);
+    expect((await runBulwark(['sign', t.model, '--key', k.priv, '--password-env', 'NOPE'])).code).toBe(2);
+    expect((await runBulwark(['sign', t.model, '--key', k.priv, '--password-env', 'PW', '--method', 'shards', '--shard-size', '1.5'], { PW: 'pw' })).code).toBe(2);
+    expect((await runBulwark(['sign', t.model, '--key', join(t.dir, 'missing.pem')])).code).toBe(2);
+    expect((await runBulwark(['verify', t.model, '--key', k.pub, '--frobnicate'])).code).toBe(2);
   });
 
   it('verify --identity on a key-signed bundle fails with a clear message (no network needed)', async () => {
-    const r = await run(['verify', join(PY_SIGNED, '..', 'tiny-model'), '--identity', 'me@example.com', '--issuer', 'https://accounts.example.com']);
+    const r = await runBulwark(['verify', join(PY_SIGNED, '..', 'tiny-model'), '--identity', 'me@example.com', '--issuer', 'https://accounts.example.com']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('BW-SIG-005');
     expect(r.stdout).toMatch(/signed with a key, not a Sigstore certificate/);
@@ -107,10 +81,10 @@ describe('bulwark sign / verify', () => {
     writeFileSync(sig, JSON.stringify(b));
     const root = join(t.dir, 'root.json');
     writeFileSync(root, '{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}');
-    const r = await run(['verify', t.model, '--signature', sig, '--identity', 'me@example.com', '--issuer', 'https://x', '--trusted-root', root]);
+    const r = await runBulwark(['verify', t.model, '--signature', sig, '--identity', 'me@example.com', '--issuer', 'https://x', '--trusted-root', root]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/trusted root: not a Sigstore trusted root/);
     writeFileSync(root, 'not json');
-    expect((await run(['verify', t.model, '--signature', sig, '--identity', 'me@example.com', '--issuer', 'https://x', '--trusted-root', root])).stderr).toMatch(/trusted root: not JSON/);
+    expect((await runBulwark(['verify', t.model, '--signature', sig, '--identity', 'me@example.com', '--issuer', 'https://x', '--trusted-root', root])).stderr).toMatch(/trusted root: not JSON/);
   });
 });
