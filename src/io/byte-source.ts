@@ -82,6 +82,11 @@ export function sliceSource(parent: ByteSource, start: number, length: number, m
   };
 }
 
+/** `uri`, or `uri!member` inside an archive: how messages and errors name a source. */
+export function describeSource(src: Pick<ByteSource, 'uri' | 'member'>): string {
+  return src.member === undefined ? src.uri : `${src.uri}!${src.member}`;
+}
+
 /** Joins an archive member chain: `a.zip` + `inner.pt` -> `inner.pt`, `x!y` + `z` -> `x!y!z`. */
 export function childMember(parent: ByteSource, name: string): string {
   return parent.member === undefined ? name : `${parent.member}!${name}`;

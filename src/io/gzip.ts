@@ -5,7 +5,7 @@
  * ByteSource whose member chain says how it was reached (`model.pkl.gz` -> member `(gzip)`).
  */
 import { BulwarkError } from '../errors.js';
-import { bufferSource, childMember, type ByteSource } from './byte-source.js';
+import { bufferSource, childMember, describeSource, type ByteSource } from './byte-source.js';
 import { inflateBounded, type InflateOptions } from './inflate.js';
 
 /** Compression formats recognised by their magic bytes. */
@@ -43,7 +43,7 @@ export function sniffCompression(head: Uint8Array): CompressionKind | undefined 
  * PARSE_ERROR for corrupt streams.
  */
 export async function decompressToSource(src: ByteSource, kind: CompressionKind, opts: InflateOptions): Promise<ByteSource> {
-  const where = src.member === undefined ? src.uri : `${src.uri}!${src.member}`;
+  const where = describeSource(src);
   switch (kind) {
     case 'gzip':
     case 'zlib': {

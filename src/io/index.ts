@@ -2,7 +2,7 @@
  * Byte sources, bounded readers and writers: files, archive members (zip, tar), compressed
  * wrappers (gzip, zlib), limits and atomic output.
  */
-export { openFileSource, bufferSource, sliceSource, childMember, type ByteSource, type FileByteSource } from './byte-source.js';
+export { openFileSource, bufferSource, sliceSource, childMember, describeSource, type ByteSource, type FileByteSource } from './byte-source.js';
 export { DEFAULT_LIMITS, resolveLimits, type Limits, type LimitOverrides } from './limits.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { createInflateBudget, inflateBounded, RATIO_EXEMPT_BYTES, type InflateBudget, type InflateOptions, type InflateFormat } from './inflate.js';

@@ -5,7 +5,7 @@
  * it sees the same members as the loaders built on it (PyTorch's legacy tar format, `tarfile`).
  */
 import { BulwarkError } from '../errors.js';
-import { childMember, sliceSource, type ByteSource } from './byte-source.js';
+import { childMember, describeSource, sliceSource, type ByteSource } from './byte-source.js';
 import type { Limits } from './limits.js';
 import { checkMemberPath } from './member-path.js';
 
@@ -36,12 +36,8 @@ export const MAX_TAR_META_BYTES = 1024 * 1024;
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
 
-function describe(src: ByteSource): string {
-  return src.member === undefined ? src.uri : `${src.uri}!${src.member}`;
-}
-
 function parseError(src: ByteSource, offset: number, message: string): BulwarkError<'PARSE_ERROR'> {
-  return new BulwarkError('PARSE_ERROR', `${describe(src)}: tar header at offset ${offset}: ${message}`);
+  return new BulwarkError('PARSE_ERROR', `${describeSource(src)}: tar header at offset ${offset}: ${message}`);
 }
 
 function cString(field: Uint8Array): string {
@@ -176,7 +172,7 @@ export async function readTarEntries(src: ByteSource, limits: Limits): Promise<T
     if (headers > limits.maxArchiveEntries) {
       throw new BulwarkError(
         'LIMIT_EXCEEDED',
-        `${describe(src)}: tar archive has more than ${limits.maxArchiveEntries} headers (maxArchiveEntries=${limits.maxArchiveEntries})`,
+        `${describeSource(src)}: tar archive has more than ${limits.maxArchiveEntries} headers (maxArchiveEntries=${limits.maxArchiveEntries})`,
       );
     }
     const flag = String.fromCharCode(header[156] ?? 0);
@@ -190,7 +186,7 @@ export async function readTarEntries(src: ByteSource, limits: Limits): Promise<T
       if (declared > MAX_TAR_META_BYTES) {
         throw new BulwarkError(
           'LIMIT_EXCEEDED',
-          `${describe(src)}: tar ${flag === 'x' || flag === 'g' ? 'pax' : 'GNU long-name'} header at offset ${pos} is ${declared} bytes, more than ${MAX_TAR_META_BYTES}`,
+          `${describeSource(src)}: tar ${flag === 'x' || flag === 'g' ? 'pax' : 'GNU long-name'} header at offset ${pos} is ${declared} bytes, more than ${MAX_TAR_META_BYTES}`,
         );
       }
       const data = await src.read(dataOffset, declared);

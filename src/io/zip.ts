@@ -14,7 +14,7 @@
 import { crc32 } from 'node:zlib';
 
 import { BulwarkError, isBulwarkError } from '../errors.js';
-import { bufferSource, childMember, sliceSource, type ByteSource } from './byte-source.js';
+import { bufferSource, childMember, describeSource, sliceSource, type ByteSource } from './byte-source.js';
 import { inflateBounded, type InflateOptions } from './inflate.js';
 import type { Limits } from './limits.js';
 import { checkMemberPath } from './member-path.js';
@@ -172,12 +172,8 @@ export function sniffZip(head: Uint8Array): boolean {
   return (head[2] === 0x03 && head[3] === 0x04) || (head[2] === 0x05 && head[3] === 0x06);
 }
 
-function describe(src: ByteSource): string {
-  return src.member === undefined ? src.uri : `${src.uri}!${src.member}`;
-}
-
 function parseError(src: ByteSource, message: string): BulwarkError<'PARSE_ERROR'> {
-  return new BulwarkError('PARSE_ERROR', `${describe(src)}: ${message}`);
+  return new BulwarkError('PARSE_ERROR', `${describeSource(src)}: ${message}`);
 }
 
 function view(bytes: Uint8Array): DataView {
@@ -427,7 +423,7 @@ export async function readZipDirectory(src: ByteSource, limits: Limits): Promise
   if (end.totalEntries > limits.maxArchiveEntries) {
     throw new BulwarkError(
       'LIMIT_EXCEEDED',
-      `${describe(src)}: zip archive declares ${end.totalEntries} entries, more than maxArchiveEntries=${limits.maxArchiveEntries}`,
+      `${describeSource(src)}: zip archive declares ${end.totalEntries} entries, more than maxArchiveEntries=${limits.maxArchiveEntries}`,
     );
   }
   if (end.cdSize > end.directoryEnd) {
@@ -480,7 +476,7 @@ export async function readZipDirectory(src: ByteSource, limits: Limits): Promise
     if (records.length >= limits.maxArchiveEntries) {
       throw new BulwarkError(
         'LIMIT_EXCEEDED',
-        `${describe(src)}: zip archive has more than ${records.length} entries (maxArchiveEntries=${limits.maxArchiveEntries})`,
+        `${describeSource(src)}: zip archive has more than ${records.length} entries (maxArchiveEntries=${limits.maxArchiveEntries})`,
       );
     }
     const recLen = CENTRAL_SIZE + fv.getUint16(28, true) + fv.getUint16(30, true) + fv.getUint16(32, true);

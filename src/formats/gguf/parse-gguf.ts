@@ -6,7 +6,7 @@
  * up to a larger one); arrays are skipped, with their length recorded. Tensor data is never read.
  */
 import { BulwarkError } from '../../errors.js';
-import type { ByteSource } from '../../io/byte-source.js';
+import { describeSource, type ByteSource } from '../../io/byte-source.js';
 import { analyseChatTemplate, type ChatTemplateLimits } from '../jinja/index.js';
 import type { GgufFacts, GgufMetadataEntry, GgufProblemKind, GgufTensorInfo, GgufValueTypeName } from './facts.js';
 import { GGML_TYPES } from './ggml-types.js';
@@ -195,7 +195,7 @@ const utf8Lenient = new TextDecoder('utf-8');
 export async function parseGguf(src: ByteSource, options: ParseGgufOptions = {}): Promise<GgufFacts> {
   const limits: GgufLimits = { ...DEFAULT_GGUF_LIMITS, ...options.limits };
   const signal = options.signal;
-  const where = src.member === undefined ? src.uri : `${src.uri}!${src.member}`;
+  const where = describeSource(src);
   const head = await src.read(0, 8);
   if (head.length < 8 || !GGUF_MAGIC.every((b, i) => head[i] === b)) {
     throw new BulwarkError('PARSE_ERROR', `${where}: no GGUF magic at offset 0 (expected the bytes 'GGUF' and a u32 version)`);

@@ -14,7 +14,7 @@
  * `activate_throwing_error_handler`) rather than printed to stderr.
  */
 import { BulwarkError, isBulwarkError } from '../../errors.js';
-import type { ByteSource } from '../../io/byte-source.js';
+import { describeSource, type ByteSource } from '../../io/byte-source.js';
 import type { Limits } from '../../io/limits.js';
 import { parseKerasConfigJson, type KerasConfigLimits, DEFAULT_KERAS_CONFIG_LIMITS } from './config-walker.js';
 import { emptyKerasFacts, mergeKerasFacts, type KerasFacts } from './facts.js';
@@ -90,8 +90,7 @@ function isPath(src: ByteSource | KerasH5Path): src is KerasH5Path {
 }
 
 function describe(src: ByteSource | KerasH5Path): string {
-  const uri = isPath(src) ? (src.uri ?? src.path) : src.uri;
-  return src.member === undefined ? uri : `${uri}!${src.member}`;
+  return describeSource(isPath(src) ? { ...src, uri: src.uri ?? src.path } : src);
 }
 
 /**

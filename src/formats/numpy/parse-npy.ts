@@ -6,7 +6,7 @@
  * header; the scanner hands the bytes from `dataOffset` to the pickle parser.
  */
 import { BulwarkError } from '../../errors.js';
-import type { ByteSource } from '../../io/byte-source.js';
+import { describeSource, type ByteSource } from '../../io/byte-source.js';
 import { parsePyLiteral, renderPyLiteral, type PyLiteral } from './py-literal.js';
 
 /** The magic bytes every `.npy` file starts with. */
@@ -105,7 +105,7 @@ function descrHasObject(d: PyLiteral, depth: number): boolean {
  * {@link MAX_NPY_HEADER_BYTES}.
  */
 export async function parseNpyHeader(src: ByteSource): Promise<NpyHeader> {
-  const where = src.member === undefined ? src.uri : `${src.uri}!${src.member}`;
+  const where = describeSource(src);
   const bad = (offset: number, expected: string): BulwarkError<'PARSE_ERROR'> =>
     new BulwarkError('PARSE_ERROR', `${where}: NumPy header at offset ${offset}: expected ${expected}`);
 

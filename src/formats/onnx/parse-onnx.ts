@@ -5,13 +5,12 @@
  * anything. Field numbers below are those of onnx.proto.
  */
 import { BulwarkError, isBulwarkError } from '../../errors.js';
-import type { ByteSource } from '../../io/byte-source.js';
+import { describeSource, type ByteSource } from '../../io/byte-source.js';
 import type { Limits } from '../../io/limits.js';
 import {
   DEFAULT_MAX_PROTO_DEPTH,
   createProtoReader,
   decodePackedVarints,
-  describeSource,
   errorOffset,
   protoParseError,
   readFields,

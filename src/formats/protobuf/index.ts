@@ -9,7 +9,6 @@ export {
   decodeHeader,
   decodePackedVarints,
   decodeVarint,
-  describeSource,
   errorOffset,
   protoParseError,
   readFields,

@@ -11,7 +11,7 @@
  * honours an AbortSignal. It knows nothing about schemas: the format parsers map field numbers.
  */
 import { BulwarkError } from '../../errors.js';
-import type { ByteSource } from '../../io/byte-source.js';
+import { describeSource, type ByteSource } from '../../io/byte-source.js';
 
 /** One field of a message, as found on the wire. Offsets are absolute in the source. */
 export type ProtoField =
@@ -89,11 +89,6 @@ export function createProtoReader(src: ByteSource, opts: ProtoReaderOptions = {}
     windowStart: 0,
     window: new Uint8Array(0),
   };
-}
-
-/** `uri` or `uri!member`, for messages. */
-export function describeSource(src: ByteSource): string {
-  return src.member === undefined ? src.uri : `${src.uri}!${src.member}`;
 }
 
 /** A PARSE_ERROR naming the source, the offset and what was expected there; `cause.offset` holds the offset. */

@@ -6,7 +6,7 @@
  * over-reads and parser denial-of-service live.
  */
 import { BulwarkError } from '../../errors.js';
-import type { ByteSource } from '../../io/byte-source.js';
+import { describeSource, type ByteSource } from '../../io/byte-source.js';
 import { dtypeBits } from './dtypes.js';
 import type { SafetensorsFacts, SafetensorsTensor, SafetensorsViolationKind } from './facts.js';
 import { JsonSyntaxError, parseStrictJson, pointerToken, type JsonValue } from './strict-json.js';
@@ -88,7 +88,7 @@ function describeJson(v: JsonValue): string {
 export async function parseSafetensors(src: ByteSource, options: ParseSafetensorsOptions = {}): Promise<SafetensorsFacts> {
   const limits: SafetensorsLimits = { ...DEFAULT_SAFETENSORS_LIMITS, ...options.limits };
   const signal = options.signal;
-  const where = src.member === undefined ? src.uri : `${src.uri}!${src.member}`;
+  const where = describeSource(src);
   if (src.size < 8) {
     throw new BulwarkError('PARSE_ERROR', `${where}: ${src.size} bytes, too short for the 8-byte safetensors header length at offset 0`);
   }

@@ -8,9 +8,9 @@
  */
 import { z } from 'zod';
 import { BulwarkError, isBulwarkError } from '../../errors.js';
-import type { ByteSource } from '../../io/byte-source.js';
+import { describeSource, type ByteSource } from '../../io/byte-source.js';
 import type { Limits } from '../../io/limits.js';
-import { DEFAULT_MAX_PROTO_DEPTH, createProtoReader, describeSource, errorOffset, readFields, readPayload, readString, scanHead } from '../protobuf/index.js';
+import { DEFAULT_MAX_PROTO_DEPTH, createProtoReader, errorOffset, readFields, readPayload, readString, scanHead } from '../protobuf/index.js';
 import type { KerasLayer, TfKerasMetadataFacts } from './facts.js';
 
 /** Options of parseKerasMetadata. */

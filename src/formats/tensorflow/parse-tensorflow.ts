@@ -6,12 +6,11 @@
  * them, and which nodes belong to the checkpoint saver. Tensor contents are skipped, never read.
  */
 import { isBulwarkError } from '../../errors.js';
-import type { ByteSource } from '../../io/byte-source.js';
+import { describeSource, type ByteSource } from '../../io/byte-source.js';
 import type { Limits } from '../../io/limits.js';
 import {
   DEFAULT_MAX_PROTO_DEPTH,
   createProtoReader,
-  describeSource,
   errorOffset,
   readFields,
   readString,
