@@ -471,6 +471,15 @@ export function quantilesFromBins(counts: readonly number[], b: Binning, range: 
     const v = b.lo + (lo + (rank - (cum[lo] ?? 0) + 0.5) / Math.max(c, 1)) * b.width;
     return Math.min(range.max, Math.max(range.min, v));
   };
+  return continuousQuantiles(total, qs, orderStat);
+}
+
+/**
+ * Continuous quantiles (`quantile_cont` / `percentile_cont`) of `total` values given their order
+ * statistics (`orderStat(rank)`, rank 0-based): h = (N - 1) q, then linear interpolation between the
+ * order statistics at floor h and ceil h.
+ */
+export function continuousQuantiles(total: number, qs: readonly number[], orderStat: (rank: number) => number): number[] {
   return qs.map((q) => {
     const h = (total - 1) * q;
     const f = Math.floor(h);
@@ -493,10 +502,7 @@ export function binScale(spec: BinCountSpec): number {
   return Math.trunc(spec.split) / spec.width;
 }
 
-/**
- * Exact continuous quantiles (`quantile_cont`: h = (N - 1) q, lo + (h - floor h) (hi - lo) between
- * the order statistics at floor h and ceil h) from distinct values in ascending order with their counts.
- */
+/** Exact continuous quantiles ({@link continuousQuantiles}) from distinct values in ascending order with their counts. */
 export function quantilesFromValueCounts(values: readonly { x: number; n: number }[], qs: readonly number[]): number[] {
   const total = values.reduce((s, v) => s + v.n, 0);
   if (total === 0) return [];
@@ -516,13 +522,7 @@ export function quantilesFromValueCounts(values: readonly { x: number; n: number
     }
     return values[lo]?.x ?? Number.NaN;
   };
-  return qs.map((q) => {
-    const h = (total - 1) * q;
-    const f = Math.floor(h);
-    const a = orderStat(f);
-    const z = orderStat(Math.ceil(h));
-    return a + (h - f) * (z - a);
-  });
+  return continuousQuantiles(total, qs, orderStat);
 }
 
 /** Converts an engine value (bigint, string from pg, DuckDB decimal) to a number; null stays null. */
