@@ -2,7 +2,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
-import { isBulwarkError } from '../errors.js';
+import { expectError } from '../../test/expect-error.js';
 import { bufferSource } from './byte-source.js';
 import { decompressToSource, sniffCompression, type CompressionKind } from './gzip.js';
 import { createInflateBudget } from './inflate.js';
@@ -10,18 +10,6 @@ import { DEFAULT_LIMITS } from './limits.js';
 
 const enc = new TextEncoder();
 const limits = { ...DEFAULT_LIMITS };
-
-async function expectError(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isBulwarkError(err), `expected a BulwarkError, got ${String(err)}`).toBe(true);
-  if (isBulwarkError(err)) {
-    expect(err.code).toBe(code);
-    expect(err.message).toMatch(pattern);
-  }
-}
 
 describe('sniffCompression', () => {
   it('recognises each format by its magic bytes', () => {

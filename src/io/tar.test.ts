@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { isBulwarkError } from '../errors.js';
+import { expectError } from '../../test/expect-error.js';
 import { bufferSource, type ByteSource } from './byte-source.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { findTarAnomalies, openTarMember, readTarEntries, sniffTar, type TarEntry } from './tar.js';
@@ -95,18 +95,6 @@ async function content(src: ByteSource, entry: TarEntry | undefined): Promise<st
   if (entry === undefined) throw new Error('missing entry');
   const m = openTarMember(src, entry);
   return new TextDecoder().decode(await m.read(0, m.size));
-}
-
-async function expectError(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isBulwarkError(err), `expected a BulwarkError, got ${String(err)}`).toBe(true);
-  if (isBulwarkError(err)) {
-    expect(err.code).toBe(code);
-    expect(err.message).toMatch(pattern);
-  }
 }
 
 describe('sniffTar', () => {

@@ -4,7 +4,7 @@ import { crc32 } from 'node:zlib';
 
 import { buildZip, enc, u16, u32, type TestMember, type TestZipOptions } from '../../test/zip-writer.js';
 
-import { isBulwarkError } from '../errors.js';
+import { expectError } from '../../test/expect-error.js';
 import { bufferSource, type ByteSource } from './byte-source.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { createInflateBudget, openZipMember, readZipDirectory, sniffZip, type ZipAnomaly, type ZipDirectory } from './zip.js';
@@ -28,18 +28,6 @@ async function text(src: ByteSource, zip: ZipDirectory, name: string, opts: { an
   if (entry === undefined) throw new Error(`no ${name}`);
   const member = await openZipMember(src, entry, { limits, budget: createInflateBudget(limits), ...opts });
   return new TextDecoder().decode(await member.read(0, member.size));
-}
-
-async function expectError(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isBulwarkError(err), `expected a BulwarkError, got ${String(err)}`).toBe(true);
-  if (isBulwarkError(err)) {
-    expect(err.code).toBe(code);
-    expect(err.message).toMatch(pattern);
-  }
 }
 
 const CLEAN: TestMember[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { isBulwarkError } from '../../errors.js';
+import { expectError } from '../../../test/expect-error.js';
 import { bufferSource } from '../../io/byte-source.js';
 import { parseNpyHeader, sniffNpy } from './index.js';
 
@@ -28,18 +28,6 @@ function npy(header: string, opts: { major?: number; minor?: number; data?: Uint
 
 async function header(bytes: Uint8Array) {
   return parseNpyHeader(bufferSource(bytes, 'arr.npy'));
-}
-
-async function expectError(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isBulwarkError(err), `expected a BulwarkError, got ${String(err)}`).toBe(true);
-  if (isBulwarkError(err)) {
-    expect(err.code).toBe(code);
-    expect(err.message).toMatch(pattern);
-  }
 }
 
 describe('sniffNpy', () => {
