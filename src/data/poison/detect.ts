@@ -60,6 +60,18 @@ function scaledMatrix(input: PoisonInput, n: number): Float64Array {
   return out;
 }
 
+/** Row indices 0..n-1 by label (kNN's reference set and the per-class outliers both work class by class). */
+function rowsByLabel(labels: readonly string[], n: number): Map<string, number[]> {
+  const byClass = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const l = labels[i] ?? '';
+    const list = byClass.get(l);
+    if (list) list.push(i);
+    else byClass.set(l, [i]);
+  }
+  return byClass;
+}
+
 function capRows(rows: number[], opts: Opts): number[] {
   return rows.slice(0, opts.maxRowIdsPerSuspicion);
 }
@@ -113,20 +125,13 @@ function conflictingDuplicates(input: PoisonInput, n: number, opts: Opts, metric
 
 // ---------------------------------------------------------------- BW-PSN-002
 
-function knnDisagreement(input: PoisonInput, n: number, data: Float64Array, opts: Opts, rand: () => number, metrics: Record<string, number>): PoisonSuspicion[] {
+function knnDisagreement(input: PoisonInput, n: number, byClass: ReadonlyMap<string, readonly number[]>, data: Float64Array, opts: Opts, rand: () => number, metrics: Record<string, number>): PoisonSuspicion[] {
   const dims = input.numeric.length;
   const cats = input.categorical;
   metrics.poison_knn_rows_flagged = 0;
   metrics.poison_knn_sampled = 0;
   if (n < 3 || dims + cats.length === 0) return [];
   // Reference set: every row, except that classes above knnMaxPerClass are sampled (seeded).
-  const byClass = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const l = input.labels[i] ?? '';
-    const list = byClass.get(l);
-    if (list) list.push(i);
-    else byClass.set(l, [i]);
-  }
   const reference: number[] = [];
   for (const label of [...byClass.keys()].sort()) {
     const rows = byClass.get(label) ?? [];
@@ -253,19 +258,12 @@ function robustZ(values: Float64Array, rows: readonly number[]): Float64Array {
  * are reported as ONE low-severity suspicion per class and column (robust z) or per class (isolation
  * forest) naming at most `outlierTopRows` rows, strongest first, for review.
  */
-function outliers(input: PoisonInput, n: number, opts: Opts, rand: () => number, metrics: Record<string, number>): PoisonSuspicion[] {
+function outliers(input: PoisonInput, n: number, byClass: ReadonlyMap<string, readonly number[]>, opts: Opts, rand: () => number, metrics: Record<string, number>): PoisonSuspicion[] {
   const dims = input.numeric.length;
   const out: PoisonSuspicion[] = [];
   metrics.poison_robust_z_outliers = 0;
   metrics.poison_isolation_forest_outliers = 0;
   if (dims === 0) return out;
-  const byClass = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const l = input.labels[i] ?? '';
-    const list = byClass.get(l);
-    if (list) list.push(i);
-    else byClass.set(l, [i]);
-  }
   const logs = input.numeric.map((c) => logScaled(c.values));
   // The isolation forest sees the log1p of non-negative columns, robust-scaled: a log-normal amount
   // is then no longer "isolated" merely for sitting in its long tail.
@@ -467,7 +465,8 @@ export function detectPoisoning(input: PoisonInput, options: PoisonOptions = {})
   const rand = seededRandom(opts.seed);
   const data = scaledMatrix(input, n);
   const duplicates = conflictingDuplicates(input, n, opts, metrics);
-  const knn = knnDisagreement(input, n, data, opts, rand, metrics);
+  const byClass = rowsByLabel(input.labels, n);
+  const knn = knnDisagreement(input, n, byClass, data, opts, rand, metrics);
   // A tied duplicate group (one row per label) cannot say which copy is wrong; when kNN flags some
   // of its rows, those are the suspects (the others agree with their neighbourhood).
   const knnRows = new Set(knn.flatMap((s) => s.rowIds));
@@ -482,7 +481,7 @@ export function detectPoisoning(input: PoisonInput, options: PoisonOptions = {})
   const all = [
     ...duplicates,
     ...knn,
-    ...outliers(input, n, opts, rand, metrics),
+    ...outliers(input, n, byClass, opts, rand, metrics),
     ...labelShift(input, n, opts, metrics),
     ...triggerTokens(input, n, opts, metrics),
   ];
