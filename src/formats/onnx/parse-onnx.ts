@@ -9,7 +9,7 @@ import { describeSource, type ByteSource } from '../../io/byte-source.js';
 import type { Limits } from '../../io/limits.js';
 import {
   DEFAULT_MAX_PROTO_DEPTH,
-  createProtoReader,
+  createLimitedProtoReader,
   decodePackedVarints,
   errorOffset,
   protoParseError,
@@ -447,13 +447,7 @@ async function checkSiblings(facts: OnnxFacts, resolve: (location: string) => Pr
  * Throws LIMIT_EXCEEDED on a limit (time, fields, depth) and ABORTED on the signal.
  */
 export async function parseOnnx(src: ByteSource, opts: ParseOnnxOptions): Promise<OnnxFacts> {
-  const now = opts.now ?? Date.now;
-  const r = createProtoReader(src, {
-    signal: opts.signal,
-    deadline: now() + opts.limits.timeoutMs,
-    now,
-    maxDepth: Math.min(opts.limits.maxDepth, DEFAULT_MAX_PROTO_DEPTH),
-  });
+  const r = createLimitedProtoReader(src, opts);
   const facts: OnnxFacts = {
     kind: 'onnx',
     opsets: [],

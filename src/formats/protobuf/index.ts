@@ -5,6 +5,7 @@
 export {
   DEFAULT_MAX_PROTO_DEPTH,
   DEFAULT_MAX_PROTO_FIELDS,
+  createLimitedProtoReader,
   createProtoReader,
   decodeHeader,
   decodePackedVarints,

@@ -12,6 +12,7 @@
  */
 import { BulwarkError } from '../../errors.js';
 import { describeSource, type ByteSource } from '../../io/byte-source.js';
+import type { Limits } from '../../io/limits.js';
 
 /** One field of a message, as found on the wire. Offsets are absolute in the source. */
 export type ProtoField =
@@ -89,6 +90,23 @@ export function createProtoReader(src: ByteSource, opts: ProtoReaderOptions = {}
     windowStart: 0,
     window: new Uint8Array(0),
   };
+}
+
+/**
+ * Starts a walk bounded by the scan limits: `limits.timeoutMs` from now, and `limits.maxDepth`
+ * capped at {@link DEFAULT_MAX_PROTO_DEPTH} (what Google's parsers accept).
+ */
+export function createLimitedProtoReader(
+  src: ByteSource,
+  opts: { limits: Pick<Limits, 'timeoutMs' | 'maxDepth'>; signal?: AbortSignal | undefined; now?: (() => number) | undefined },
+): ProtoReader {
+  const now = opts.now ?? Date.now;
+  return createProtoReader(src, {
+    signal: opts.signal,
+    deadline: now() + opts.limits.timeoutMs,
+    now,
+    maxDepth: Math.min(opts.limits.maxDepth, DEFAULT_MAX_PROTO_DEPTH),
+  });
 }
 
 /** A PARSE_ERROR naming the source, the offset and what was expected there; `cause.offset` holds the offset. */

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { BulwarkError, isBulwarkError } from '../../errors.js';
 import { describeSource, type ByteSource } from '../../io/byte-source.js';
 import type { Limits } from '../../io/limits.js';
-import { DEFAULT_MAX_PROTO_DEPTH, createProtoReader, errorOffset, readFields, readPayload, readString, scanHead } from '../protobuf/index.js';
+import { createLimitedProtoReader, errorOffset, readFields, readPayload, readString, scanHead } from '../protobuf/index.js';
 import type { KerasLayer, TfKerasMetadataFacts } from './facts.js';
 
 /** Options of parseKerasMetadata. */
@@ -104,8 +104,7 @@ function collectLayers(json: unknown, base: Omit<KerasLayer, 'className' | 'poin
  * not JSON is listed in `badJson`. Throws LIMIT_EXCEEDED on a limit and ABORTED on the signal.
  */
 export async function parseKerasMetadata(src: ByteSource, opts: ParseKerasMetadataOptions): Promise<TfKerasMetadataFacts> {
-  const now = opts.now ?? Date.now;
-  const r = createProtoReader(src, { signal: opts.signal, deadline: now() + opts.limits.timeoutMs, now, maxDepth: Math.min(opts.limits.maxDepth, DEFAULT_MAX_PROTO_DEPTH) });
+  const r = createLimitedProtoReader(src, opts);
   const facts: TfKerasMetadataFacts = { kind: 'tf-keras-metadata', objectCount: 0, layers: [], badJson: [] };
   const budget = { values: MAX_JSON_VALUES, where: describeSource(src) };
   let jsonBytes = 0;

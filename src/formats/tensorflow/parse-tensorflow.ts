@@ -9,8 +9,7 @@ import { isBulwarkError } from '../../errors.js';
 import { describeSource, type ByteSource } from '../../io/byte-source.js';
 import type { Limits } from '../../io/limits.js';
 import {
-  DEFAULT_MAX_PROTO_DEPTH,
-  createProtoReader,
+  createLimitedProtoReader,
   errorOffset,
   readFields,
   readString,
@@ -356,15 +355,9 @@ function resolveLiterals(w: Walk): void {
  * the signal.
  */
 export async function parseTensorflow(src: ByteSource, opts: ParseTensorflowOptions): Promise<TensorflowFacts> {
-  const now = opts.now ?? Date.now;
   const name = opts.name ?? (src.member?.split('!').pop() ?? src.uri);
   const container = opts.container ?? detectTensorflowContainer(await src.read(0, 64), name);
-  const r = createProtoReader(src, {
-    signal: opts.signal,
-    deadline: now() + opts.limits.timeoutMs,
-    now,
-    maxDepth: Math.min(opts.limits.maxDepth, DEFAULT_MAX_PROTO_DEPTH),
-  });
+  const r = createLimitedProtoReader(src, opts);
   const facts: TensorflowFacts = { kind: 'tensorflow', container, metaGraphs: [], ops: [], nodeCount: 0, functionCount: 0, saverScopes: [] };
   const w: Walk = { r, facts, ops: new Map(), consts: new Map(), saverScopes: new Set(), defaultSaverScope: true };
   try {
