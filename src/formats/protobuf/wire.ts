@@ -197,6 +197,18 @@ export function decodeHeader(buf: Uint8Array, i: number, limit: number): HeaderR
   return { ok: true, field, wire, next: tag.next };
 }
 
+/**
+ * Counts the field at `pos` against the budgets and decodes its header, within a message that
+ * ends at `end`. On success `next` is the absolute offset just past the header.
+ */
+async function headerAt(r: ProtoReader, pos: number, end: number): Promise<HeaderResult> {
+  tick(r, pos);
+  const i = await windowAt(r, pos, Math.min(MAX_HEADER_BYTES, end - pos));
+  const h = decodeHeader(r.window, i, Math.min(r.window.length, end - r.windowStart));
+  if (h.ok) h.next += r.windowStart;
+  return h;
+}
+
 function u32(buf: Uint8Array, i: number): number {
   return ((buf[i] ?? 0) | ((buf[i + 1] ?? 0) << 8) | ((buf[i + 2] ?? 0) << 16)) + (buf[i + 3] ?? 0) * 0x1000000;
 }
@@ -212,12 +224,9 @@ export async function* readFields(r: ProtoReader, start: number, end: number, de
   if (end > r.src.size) throw protoParseError(r.src, start, `message extent [${start}, ${end}) runs past the end of the source (${r.src.size} bytes)`);
   let pos = start;
   while (pos < end) {
-    tick(r, pos);
-    const i = await windowAt(r, pos, Math.min(MAX_HEADER_BYTES, end - pos));
-    const limit = Math.min(r.window.length, end - r.windowStart);
-    const h = decodeHeader(r.window, i, limit);
+    const h = await headerAt(r, pos, end);
     if (!h.ok) throw protoParseError(r.src, pos, `expected a field tag and value, found ${h.reason}${h.truncated ? ` (message ends at ${end})` : ''}`);
-    const after = r.windowStart + h.next;
+    const after = h.next;
     switch (h.wire) {
       case 0:
         yield { kind: 'varint', field: h.field, offset: pos, value: h.value ?? 0n };
@@ -274,12 +283,9 @@ async function skipGroup(r: ProtoReader, field: number, start: number, end: numb
   if (depth > r.maxDepth) throw limitError(r.src, start, `groups nested deeper than ${r.maxDepth} levels`);
   let pos = start;
   while (pos < end) {
-    tick(r, pos);
-    const i = await windowAt(r, pos, Math.min(MAX_HEADER_BYTES, end - pos));
-    const limit = Math.min(r.window.length, end - r.windowStart);
-    const h = decodeHeader(r.window, i, limit);
+    const h = await headerAt(r, pos, end);
     if (!h.ok) throw protoParseError(r.src, pos, `expected a field inside group ${field}, found ${h.reason}`);
-    const after = r.windowStart + h.next;
+    const after = h.next;
     if (h.wire === 4) {
       if (h.field !== field) throw protoParseError(r.src, pos, `end-group for field ${h.field} closes group ${field}`);
       return after;
