@@ -76,8 +76,6 @@ export type GroupQuery =
   | { readonly kind: 'valueCounts'; readonly column: string; readonly limit: number }
   /** Groups of `columns` seen more than once: `groups` and the `rows` in them. */
   | { readonly kind: 'duplicateKeys'; readonly columns: readonly string[] }
-  /** Distinct non-null values matching a prefilter, with row counts, most frequent first, `limit + 1` at most. */
-  | { readonly kind: 'candidates'; readonly column: string; readonly pattern: string; readonly caseInsensitive: boolean; readonly limit: number }
   /**
    * Distinct non-null values matching ANY of `patterns` (detector prefilters), with row counts, most
    * frequent first, `limit + 1` at most, and `total` (rows matching, over all values). `distinctFirst`
@@ -313,14 +311,6 @@ export function compileGroupQuery(q: GroupQuery, d: Dialect, relation: Relation)
       const keys = q.columns.map((c) => col(d, c)).join(', ');
       return {
         sql: `SELECT count(*) AS groups, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM ${relation.sql} AS t GROUP BY ${keys} HAVING count(*) > 1) AS dup`,
-        params: params.values,
-      };
-    }
-    case 'candidates': {
-      const v = d.toText(col(d, q.column));
-      const match = d.regexMatch(v, params.add(q.pattern), q.caseInsensitive);
-      return {
-        sql: `SELECT ${v} AS v, count(*) AS n FROM ${relation.sql} AS t WHERE ${col(d, q.column)} IS NOT NULL AND ${match} GROUP BY 1 ORDER BY n DESC, v LIMIT ${numberLiteral(Math.trunc(q.limit) + 1)}`,
         params: params.values,
       };
     }

@@ -71,7 +71,7 @@ describe('metric plan compiler', () => {
     expect(top.sql).toMatch(/GROUP BY 1\) AS gk\) AS g ORDER BY n DESC, v LIMIT 10$/);
     expect(top.sql).toContain('SELECT CAST(k AS VARCHAR) AS v, n FROM (SELECT "c" AS k, count(*) AS n'); // cast per group, not per row
     expect(top.sql).toContain('count(*) OVER () AS groups');
-    const cand = compileGroupQuery({ kind: 'candidates', column: 'c', pattern: '@', caseInsensitive: false, limit: 100 }, postgresDialect(), pgRel);
+    const cand = compileGroupQuery({ kind: 'candidateValues', column: 'c', patterns: [{ pattern: '@', caseInsensitive: false }], limit: 100, distinctFirst: false }, postgresDialect(), pgRel);
     expect(cand.sql).toContain('LIMIT 101');
     expect(cand.params).toEqual(['@']);
     const dup = compileGroupQuery({ kind: 'duplicateKeys', columns: ['a', 'b'] }, DUCKDB_DIALECT, duck);
