@@ -40,7 +40,7 @@ function judge(facts: OnnxFacts): (FindingDraft & { severity: Severity })[] {
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) as Entry[];
 const loud = (s: Severity): boolean => s === 'critical' || s === 'high' || s === 'medium';
 
-describe('ONNX fixture manifest (parse + rules, as the scanner will once integrated)', () => {
+describe('ONNX fixture manifest (parse + rules, as the scanner runs them)', () => {
   it.each(manifest)('$path', async (entry) => {
     const facts = await parseFixture(entry.path.replace(/^onnx\//, ''));
     expect(facts.error).toBeUndefined();

@@ -18,7 +18,7 @@ interface Entry {
 
 type Judged = FindingDraft & { severity: Severity };
 
-/** Sniffs, parses and judges a fixture the way the scanner will once integrated. */
+/** Sniffs, parses and judges a fixture the way the scanner does. */
 async function scanFixture(rel: string): Promise<{ findings: Judged[]; format: string; error?: string | undefined }> {
   const bytes = readFileSync(new URL(rel, dir));
   const src = bufferSource(bytes, rel);
@@ -38,7 +38,7 @@ async function scanFixture(rel: string): Promise<{ findings: Judged[]; format: s
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) as Entry[];
 const loud = (s: Severity): boolean => s === 'critical' || s === 'high' || s === 'medium';
 
-describe('TensorFlow fixture manifest (sniff + parse + rules, as the scanner will once integrated)', () => {
+describe('TensorFlow fixture manifest (sniff + parse + rules, as the scanner runs them)', () => {
   it.each(manifest)('$path', async (entry) => {
     const { findings, format, error } = await scanFixture(entry.path.replace(/^tensorflow\//, ''));
     expect(format).not.toBe('unknown');
