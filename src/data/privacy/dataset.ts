@@ -1,5 +1,4 @@
 /** Shared dataset plumbing of the privacy commands: open, describe, map engine errors to BulwarkErrors. */
-import { sha256File } from '../source.js';
 import { BulwarkError, isBulwarkError } from '../../errors.js';
 import { datasetReaderSql, describeDataset, detectDatasetFormat, engineMessage, openDuckDb, type DatasetColumn, type DatasetFormat, type DuckDbSession } from '../duckdb.js';
 
@@ -47,7 +46,4 @@ export async function openPrivacyDataset(path: string, writePaths: readonly stri
     throw datasetError(path, err);
   }
 }
-
-/** SHA-256 (hex) of a file's bytes, streamed (the dataset digest of src/data/source.ts). */
-export const fileSha256: (path: string) => Promise<string> = sha256File;
 

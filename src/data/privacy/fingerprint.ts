@@ -10,7 +10,8 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { Report } from '../../report/types.js';
 import { VERSION } from '../../version.js';
 import { quoteIdent } from '../duckdb.js';
-import { datasetError, fileSha256, openPrivacyDataset, typeFamily, type TypeFamily } from './dataset.js';
+import { datasetError, openPrivacyDataset, typeFamily, type TypeFamily } from './dataset.js';
+import { sha256File } from '../source.js';
 
 /** Version of the canonical encoding (`bulwark-dataset-fp/1`). */
 export const FINGERPRINT_VERSION = 'bulwark-dataset-fp/1';
@@ -120,7 +121,7 @@ function num(v: DuckDBValue | undefined): number | undefined {
 export async function fingerprintDataset(options: FingerprintOptions): Promise<DataFingerprintReport> {
   const path = resolve(options.path);
   const target = options.target ?? options.path;
-  const fileDigest = await fileSha256(path);
+  const fileDigest = await sha256File(path);
   const ds = await openPrivacyDataset(path, [], options.threads);
   try {
     const sorted = [...ds.columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -130,7 +131,6 @@ export async function fingerprintDataset(options: FingerprintOptions): Promise<D
     const exprs = sorted.map((c, i) => {
       const q = quoteIdent(c.name);
       if (families[i] === 'number') return /INT/i.test(c.type) ? `CAST(${q} AS HUGEINT)` : `CAST(${q} AS DOUBLE)`;
-      if (families[i] === 'boolean') return `CAST(${q} AS VARCHAR)`;
       return `CAST(${q} AS VARCHAR)`;
     });
     const state = new Uint16Array(LTHASH_BYTES / 2);
