@@ -118,6 +118,11 @@ describe('runCheck', () => {
     expect(result.entries[1]?.report.complete).toBe(false);
     expect(result.verdict.verdict).toBe('incomplete');
     expect(events).toEqual(['start', 'done', 'start', 'done', 'policy', 'evidence']);
+    // The gate decided on the failed analyser's incomplete placeholder, not on the scan alone.
+    expect(gateSeen.at(-1)?.map((r) => [r.kind, r.complete])).toEqual([
+      ['scan', true],
+      ['data', false],
+    ]);
     expect(existsSync(join(ev, 'reports', 'data.json'))).toBe(true);
   });
 
