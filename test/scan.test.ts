@@ -131,6 +131,6 @@ describe('scan: limits and inputs', () => {
     await expect(scan({ paths: [join(tmp.dir, 'missing.pt')] })).rejects.toSatisfy((e: unknown) => isBulwarkError(e, 'FILE_NOT_FOUND'));
     const ac = new AbortController();
     ac.abort();
-    await expect(scan({ paths: [put('x.pkl', CLEAN)], signal: ac.signal })).rejects.toBeDefined();
+    await expect(scan({ paths: [put('x.pkl', CLEAN)], signal: ac.signal })).rejects.toSatisfy((e: unknown) => isBulwarkError(e, 'ABORTED'));
   });
 });

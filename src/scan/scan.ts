@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { BulwarkError } from '../errors.js';
 import { createInflateBudget, openFileSource, resolveLimits, type LimitOverrides, type Limits } from '../io/index.js';
 import {
   compareFindings,
@@ -64,6 +65,11 @@ function* applyRules(rules: readonly AnyRule[], located: LocatedFacts, ctx: Rule
     // The union of rules is keyed by fact kind; the check above makes this call well-typed at run time.
     yield* (rule.check as (f: Facts, c: RuleContext) => Iterable<FindingDraft>)(located.facts, ctx);
   }
+}
+
+/** Rejects with BulwarkError('ABORTED') (as {@link ScanOptions.signal} promises) once the caller aborts. */
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new BulwarkError('ABORTED', 'the scan was aborted', { cause: signal.reason });
 }
 
 async function sha256File(path: string, signal: AbortSignal): Promise<string> {
@@ -139,7 +145,7 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
   try {
     await analyseSource(src, 0, { limits, signal, budget: createInflateBudget(limits), sink, siblingExists: siblingLookup(t.path), siblingInfo: siblingInfoLookup(t.path), filePath: t.path });
   } catch (err) {
-    opts.signal?.throwIfAborted();
+    checkAborted(opts.signal);
     recordError({ limits, signal, budget: createInflateBudget(limits), sink }, src, err);
   } finally {
     result.bytesRead = src.bytesRead;
@@ -158,7 +164,7 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
       result.inventory.sha256 = sha256;
       result.bytesRead += src.size;
     } catch (err) {
-      opts.signal?.throwIfAborted();
+      checkAborted(opts.signal);
       sink.errors.push({ uri: t.uri, code: 'FILE_UNREADABLE', message: `${t.uri}: cannot be hashed (${(err as Error).message})` });
     }
   }
