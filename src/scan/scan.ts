@@ -19,7 +19,7 @@ import {
 import type { SiblingFileInfo } from '../formats/onnx/index.js';
 import { BUILTIN_RULES, compileCallablePolicy, type AnyRule, type Facts, type RuleContext } from '../rules/index.js';
 import { VERSION } from '../version.js';
-import { analyseSource, recordError, type AnalysisCounters, type AnalysisSink, type LocatedFacts } from './analyse-source.js';
+import { analyseSource, recordError, type AnalysisCounters, type AnalysisEnv, type AnalysisSink, type LocatedFacts } from './analyse-source.js';
 import { collectFiles, type ScanTarget } from './collect-files.js';
 import { applySuppressions, type Suppression } from './suppress.js';
 
@@ -89,6 +89,13 @@ interface FileResult {
   bytesTotal: number;
 }
 
+/** `name` joined to `dir`, or undefined when it is absolute or climbs out (names come from untrusted content). */
+function siblingPath(dir: string, name: string): string | undefined {
+  const norm = normalize(name);
+  if (name.includes('\0') || isAbsolute(norm) || norm === '..' || norm.startsWith(`..${sep}`)) return undefined;
+  return join(dir, norm);
+}
+
 /**
  * Size and link status of a file beside `file` (ONNX external data), never opening it. Names that
  * are absolute or climb out are refused; a symlink is reported, and `escapes` says whether its
@@ -97,9 +104,8 @@ interface FileResult {
 export function siblingInfoLookup(file: string): (name: string) => Promise<SiblingFileInfo | undefined> {
   const dir = dirname(file);
   return async (name: string): Promise<SiblingFileInfo | undefined> => {
-    const norm = normalize(name);
-    if (name.includes('\0') || isAbsolute(norm) || norm === '..' || norm.startsWith(`..${sep}`)) return undefined;
-    const path = join(dir, norm);
+    const path = siblingPath(dir, name);
+    if (path === undefined) return undefined;
     const link = await lstat(path).catch(() => undefined);
     if (!link) return undefined;
     const info = await stat(path).catch(() => undefined);
@@ -117,9 +123,9 @@ export function siblingInfoLookup(file: string): (name: string) => Promise<Sibli
 export function siblingLookup(file: string): (name: string) => Promise<boolean> {
   const dir = dirname(file);
   return async (name: string): Promise<boolean> => {
-    const norm = normalize(name);
-    if (name.includes('\0') || isAbsolute(norm) || norm === '..' || norm.startsWith(`..${sep}`)) return false;
-    const info = await stat(join(dir, norm)).catch(() => undefined);
+    const path = siblingPath(dir, name);
+    if (path === undefined) return false;
+    const info = await stat(path).catch(() => undefined);
     return info?.isFile() ?? false;
   };
 }
@@ -142,11 +148,12 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
     sink.errors.push({ uri: t.uri, code: 'FILE_UNREADABLE', message: `${t.uri}: cannot be opened (${(err as Error).message})` });
     return result;
   }
+  const env: AnalysisEnv = { limits, signal, budget: createInflateBudget(limits), sink, siblingExists: siblingLookup(t.path), siblingInfo: siblingInfoLookup(t.path), filePath: t.path };
   try {
-    await analyseSource(src, 0, { limits, signal, budget: createInflateBudget(limits), sink, siblingExists: siblingLookup(t.path), siblingInfo: siblingInfoLookup(t.path), filePath: t.path });
+    await analyseSource(src, 0, env);
   } catch (err) {
     checkAborted(opts.signal);
-    recordError({ limits, signal, budget: createInflateBudget(limits), sink }, src, err);
+    recordError(env, src, err);
   } finally {
     result.bytesRead = src.bytesRead;
     result.bytesTotal = src.size;
