@@ -11,6 +11,7 @@ import { looksLikeProtocol01Pickle, parsePickle, sniffPickle } from '../formats/
 import {
   childMember,
   decompressToSource,
+  describeSource,
   findTarAnomalies,
   openZipMember,
   readTarEntries,
@@ -66,7 +67,7 @@ export interface AnalysisEnv {
 
 /** Extension (lower-case, with the dot) of the last path segment; `.gz` etc. are real extensions here. */
 export function extensionOf(name: string): string {
-  const base = name.slice(name.lastIndexOf('/') + 1);
+  const base = baseName(name);
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(dot).toLowerCase() : '';
 }
@@ -82,10 +83,6 @@ function where(src: ByteSource, container: RuleContext['container']): LocatedFac
   return src.member === undefined ? { uri: src.uri, container } : { uri: src.uri, member: src.member, container };
 }
 
-function describe(src: ByteSource): string {
-  return src.member === undefined ? src.uri : `${src.uri}!${src.member}`;
-}
-
 /** Records an error for `src` without stopping the scan (user aborts still propagate). */
 function recordError(env: AnalysisEnv, src: ByteSource, err: unknown): void {
   if (isBulwarkError(err, 'ABORTED') && !env.signal.aborted) throw err;
@@ -93,12 +90,12 @@ function recordError(env: AnalysisEnv, src: ByteSource, err: unknown): void {
     env.sink.errors.push({
       uri: src.uri,
       code: 'LIMIT_EXCEEDED',
-      message: `${describe(src)}: analysis stopped after the per-file time limit (${env.limits.timeoutMs} ms)`,
+      message: `${describeSource(src)}: analysis stopped after the per-file time limit (${env.limits.timeoutMs} ms)`,
     });
     return;
   }
   if (isBulwarkError(err)) {
-    const msg = err.message.startsWith(src.uri) ? err.message : `${describe(src)}: ${err.message}`;
+    const msg = err.message.startsWith(src.uri) ? err.message : `${describeSource(src)}: ${err.message}`;
     env.sink.errors.push({ uri: src.uri, code: err.code, message: msg });
     return;
   }
@@ -131,7 +128,7 @@ async function analysePickle(
     env.sink.errors.push({
       uri: src.uri,
       code: 'LIMIT_EXCEEDED',
-      message: `${describe(src)}: pickle limit ${facts.limitHit.limit} reached at offset ${facts.limitHit.offset}; the rest was not analysed`,
+      message: `${describeSource(src)}: pickle limit ${facts.limitHit.limit} reached at offset ${facts.limitHit.offset}; the rest was not analysed`,
     });
   }
 }
@@ -183,9 +180,9 @@ async function analyseClaimed(src: ByteSource, claimed: 'safetensors' | 'onnx' |
 /** Parses a Hugging Face config file and checks which referenced code files sit beside it. */
 async function analyseHfConfig(src: ByteSource, env: AnalysisEnv): Promise<void> {
   if (src.size > MAX_HF_CONFIG_BYTES) {
-    throw new BulwarkError('LIMIT_EXCEEDED', `${describe(src)}: config file larger than ${MAX_HF_CONFIG_BYTES} bytes`);
+    throw new BulwarkError('LIMIT_EXCEEDED', `${describeSource(src)}: config file larger than ${MAX_HF_CONFIG_BYTES} bytes`);
   }
-  const facts = parseHfConfigBytes(await src.read(0, src.size), baseName(leafName(src)), describe(src));
+  const facts = parseHfConfigBytes(await src.read(0, src.size), baseName(leafName(src)), describeSource(src));
   const local = [...facts.autoMap.filter((e) => e.remoteRepo === undefined).map((e) => e.module), ...facts.customPipelines.map((p) => p.impl.replace(/\.py$/, ''))];
   if (local.length > 0 && src.member === undefined && env.siblingExists) {
     const files = [...new Set(local.map((m) => `${m.replace(/\./g, '/')}.py`))].sort();
@@ -212,7 +209,7 @@ async function analyseKerasZip(src: ByteSource, files: readonly ZipEntry[], env:
     const entry = files.find((e) => e.name === name);
     if (!entry) return undefined;
     if (entry.uncompressedSize > MAX_KERAS_JSON_BYTES) {
-      throw new BulwarkError('LIMIT_EXCEEDED', `${describe(src)}!${name}: larger than ${MAX_KERAS_JSON_BYTES} bytes`);
+      throw new BulwarkError('LIMIT_EXCEEDED', `${describeSource(src)}!${name}: larger than ${MAX_KERAS_JSON_BYTES} bytes`);
     }
     const member = await openZipMember(src, entry, { limits: env.limits, budget: env.budget });
     return new TextDecoder().decode(await member.read(0, member.size));
@@ -308,7 +305,7 @@ async function analyseTar(src: ByteSource, depth: number, env: AnalysisEnv): Pro
 export async function analyseSource(src: ByteSource, depth: number, env: AnalysisEnv): Promise<boolean> {
   env.signal.throwIfAborted();
   if (depth > env.limits.maxNesting) {
-    throw new BulwarkError('LIMIT_EXCEEDED', `${describe(src)}: containers nested deeper than ${env.limits.maxNesting} levels`);
+    throw new BulwarkError('LIMIT_EXCEEDED', `${describeSource(src)}: containers nested deeper than ${env.limits.maxNesting} levels`);
   }
   if (depth > 0) env.sink.counters.membersAnalysed += 1;
   const head = await src.read(0, SNIFF_BYTES);
