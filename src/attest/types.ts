@@ -1,4 +1,5 @@
 import type { Report } from '../report/types.js';
+import type { KeyMaterial } from '../sign/index.js';
 
 /** in-toto Statement v1 type URI (in-toto attestation framework, spec/v1/statement.md). */
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -24,17 +25,10 @@ export interface InTotoStatement<P = Report> {
 }
 
 /**
- * Who signs an attestation: the same key material as model signing (src/sign), PEM text or bytes,
+ * Who signs an attestation: the key material of model signing (src/sign), PEM text or bytes,
  * never a path. With `certificate` the bundle carries the X.509 chain instead of a key hint.
  */
-export interface AttestationSigner {
-  privateKey: string | Uint8Array;
-  password?: string | undefined;
-  /** The signing (leaf) certificate, PEM; its key must be the private key's. */
-  certificate?: string | Uint8Array | undefined;
-  /** Intermediate certificates, PEM, leaf's issuer first. */
-  chain?: string | Uint8Array | undefined;
-}
+export type AttestationSigner = KeyMaterial;
 
 /** Whom to trust when verifying: a public key (PEM/DER, or a PEM certificate's key), or certificate roots. */
 export type AttestationTrust = { publicKey: string | Uint8Array } | { certificateRoots: string | Uint8Array };

@@ -17,6 +17,7 @@ export { hashRanges, DEFAULT_HASH_POOL_OPTIONS, MAX_DEFAULT_WORKERS, type HashTa
 export { parseBundle, parseStatement, statementPayload, buildBundle, type OmsBundle, type OmsStatement, type OmsBundleJson } from './bundle.js';
 export { pae, paeCompat, signDsse, verifyDsse } from './dsse.js';
 export { keyHint, loadPrivateKey, loadPublicKey } from './keys.js';
+export { prepareBundleSigner, checkBundleSigner, type KeyMaterial, type SignerTrust, type SignerCheck, type SignerCheckWording } from './signer.js';
 export { verifyCertificateChain, parsePemCertificates } from './certificates.js';
 export { verifyKeyless, signKeyless, type KeylessTrust, type KeylessSignOptions } from './sigstore.js';
 export { compareCodePoint, comparePathComponents, listModel, type ModelFile, type ModelListing } from './walk.js';

@@ -1,28 +1,17 @@
-import { X509Certificate } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BulwarkError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { buildBundle, statementPayload, type OmsBundleJson } from './bundle.js';
-import { parsePemCertificates } from './certificates.js';
-import { signDsse } from './dsse.js';
-import { keyHint, loadPrivateKey, samePublicKey } from './keys.js';
+import { statementPayload, type OmsBundleJson } from './bundle.js';
 import { computeManifest, DEFAULT_MANIFEST_OPTIONS, type ManifestOptions } from './manifest.js';
+import { prepareBundleSigner, type KeyMaterial } from './signer.js';
 import { signKeyless, type KeylessSignOptions } from './sigstore.js';
 import { DEFAULT_SIGN_LIMITS, DEFAULT_SIGNATURE_NAME, type ModelManifest } from './types.js';
 
 /** How to sign (OMS §4.1 signing methods). Key material is PEM text or bytes, never a path. */
 export type SignerSpec =
   | { kind: 'key'; privateKey: string | Uint8Array; password?: string | undefined }
-  | {
-      kind: 'certificate';
-      privateKey: string | Uint8Array;
-      password?: string | undefined;
-      /** The signing (leaf) certificate, PEM; its key must be the private key's. */
-      certificate: string | Uint8Array;
-      /** Intermediate (and optionally root) certificates, PEM, leaf's issuer first. */
-      chain?: string | Uint8Array | undefined;
-    }
+  | ({ kind: 'certificate'; certificate: string | Uint8Array } & KeyMaterial)
   | ({ kind: 'sigstore' } & KeylessSignOptions);
 
 /** Options of {@link signModel}: the manifest options plus the signer and output. */
@@ -68,25 +57,11 @@ export async function signModel(options: SignOptions): Promise<SignResult> {
   // Load the key before hashing: a wrong password should not cost a pass over a 100 GB model.
   let prepared: { sign: (payload: Buffer) => Promise<OmsBundleJson | Record<string, unknown>> };
   switch (signer.kind) {
-    case 'key': {
-      const key = loadPrivateKey(signer.privateKey, signer.password, 'private key');
-      prepared = {
-        sign: (payload) => Promise.resolve(buildBundle(payload, signDsse(key, 'application/vnd.in-toto+json', payload), { publicKey: { hint: keyHint(key) }, tlogEntries: [] })),
-      };
-      break;
-    }
+    case 'key':
     case 'certificate': {
-      const key = loadPrivateKey(signer.privateKey, signer.password, 'private key');
-      const max = { ...DEFAULT_SIGN_LIMITS, ...options.limits }.maxCertificates;
-      const [leaf] = parsePemCertificates(signer.certificate, 'signing certificate', 1);
-      const chain: X509Certificate[] = signer.chain === undefined ? [] : parsePemCertificates(signer.chain, 'certificate chain', max);
-      if (!leaf || !samePublicKey(leaf.publicKey, key)) {
-        throw new BulwarkError('CONFIG_INVALID', 'signing certificate: its public key is not the private key\'s');
-      }
-      const certificates = [leaf, ...chain].map((c) => ({ rawBytes: c.raw.toString('base64') }));
-      prepared = {
-        sign: (payload) => Promise.resolve(buildBundle(payload, signDsse(key, 'application/vnd.in-toto+json', payload), { x509CertificateChain: { certificates }, tlogEntries: [] })),
-      };
+      const material: KeyMaterial = signer.kind === 'key' ? { privateKey: signer.privateKey, password: signer.password } : signer;
+      const sign = prepareBundleSigner(material, { ...DEFAULT_SIGN_LIMITS, ...options.limits }.maxCertificates);
+      prepared = { sign: (payload) => Promise.resolve(sign(payload)) };
       break;
     }
     case 'sigstore':

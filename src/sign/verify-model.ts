@@ -1,4 +1,3 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { BulwarkError } from '../errors.js';
@@ -6,11 +5,10 @@ import { finaliseFindings } from '../report/fingerprint.js';
 import { compareFindings } from '../report/order.js';
 import type { FindingDraft, Report, ReportError } from '../report/types.js';
 import { VERSION } from '../version.js';
-import { parseBundle, parseStatement, type OmsBundle, type OmsStatement } from './bundle.js';
-import { parsePemCertificates, verifyCertificateChain } from './certificates.js';
-import { verifyDsse } from './dsse.js';
+import { parseBundle, parseStatement, type OmsStatement } from './bundle.js';
+import { parsePemCertificates } from './certificates.js';
 import { DEFAULT_HASH_POOL_OPTIONS, hashRanges, type HashTask } from './hash-pool.js';
-import { keyHint, loadPublicKey, samePublicKey } from './keys.js';
+import { loadPublicKey } from './keys.js';
 import { effectiveIgnorePaths, parseShardName, rootDigestOf } from './manifest.js';
 import {
   RULE_BAD_SIGNATURE,
@@ -23,6 +21,7 @@ import {
   SIGN_RULES,
 } from './rules.js';
 import { defaultSignaturePath } from './sign-model.js';
+import { checkBundleSigner, type SignerTrust } from './signer.js';
 import { verifyKeyless, type KeylessTrust } from './sigstore.js';
 import { DEFAULT_SIGN_LIMITS, type HashProgress, type SignLimits } from './types.js';
 import { listModel, type ModelFile } from './walk.js';
@@ -60,10 +59,7 @@ export const DEFAULT_VERIFY_OPTIONS = Object.freeze({
 });
 
 /** Loaded trust material: checked before the model is read, so a bad key is a usage error. */
-type LoadedTrust =
-  | { kind: 'key'; key: KeyObject }
-  | { kind: 'certificate'; roots: X509Certificate[] }
-  | ({ kind: 'sigstore' } & KeylessTrust);
+type LoadedTrust = SignerTrust | ({ kind: 'sigstore' } & KeylessTrust);
 
 function loadTrust(t: TrustSpec, limits: SignLimits): LoadedTrust {
   switch (t.kind) {
@@ -101,56 +97,12 @@ async function readBounded(path: string, max: number): Promise<{ text: string } 
   }
 }
 
-type SigCheck = { ok: true } | { ok: false; rule: 'bad' | 'untrusted' | 'malformed'; message: string };
-
 function decodeB64(s: string): Buffer {
   return Buffer.from(s, 'base64');
 }
 
-/** Tries every DSSE signature of the envelope with `key`. */
-function anySignatureVerifies(bundle: OmsBundle, key: KeyObject): boolean {
-  const payload = decodeB64(bundle.dsseEnvelope.payload);
-  return bundle.dsseEnvelope.signatures.some((s) => verifyDsse(key, bundle.dsseEnvelope.payloadType, payload, decodeB64(s.sig)));
-}
-
-function checkKey(bundle: OmsBundle, key: KeyObject): SigCheck {
-  const pk = bundle.verificationMaterial.publicKey;
-  if (!pk) {
-    return { ok: false, rule: 'untrusted', message: 'the bundle is signed with a certificate, not a bare key: verify it with --certificate-root (or --identity/--issuer for Sigstore)' };
-  }
-  if (pk.hint) {
-    const want = keyHint(key);
-    if (pk.hint.toLowerCase() !== want) return { ok: false, rule: 'untrusted', message: `the bundle was signed with another key (key hint ${pk.hint}; the given key's hint is ${want})` };
-  } else if (pk.rawBytes) {
-    // Pre-1.1 bundles carry the key itself (OMS §11.2): it must be the given one.
-    try {
-      const raw = decodeB64(pk.rawBytes);
-      const embedded = loadPublicKey(raw, 'bundle key');
-      if (!samePublicKey(embedded, key)) return { ok: false, rule: 'untrusted', message: 'the bundle was signed with another key (its rawBytes key is not the given key)' };
-    } catch {
-      // An unreadable legacy key field is not authoritative: the signature check decides.
-    }
-  }
-  if (!anySignatureVerifies(bundle, key)) return { ok: false, rule: 'bad', message: 'the DSSE signature does not verify with the given key: the statement or the signature was altered' };
-  return { ok: true };
-}
-
-function checkCertificate(bundle: OmsBundle, roots: X509Certificate[], limits: SignLimits): SigCheck {
-  const vm = bundle.verificationMaterial;
-  const raw = vm.x509CertificateChain?.certificates ?? (vm.certificate ? [vm.certificate] : undefined);
-  if (!raw) return { ok: false, rule: 'untrusted', message: 'the bundle carries no certificate chain: it was signed with a bare key (verify it with --key)' };
-  if (raw.length > limits.maxCertificates) return { ok: false, rule: 'malformed', message: `the certificate chain has more than ${limits.maxCertificates} certificates (limit maxCertificates)` };
-  let chain: X509Certificate[];
-  try {
-    chain = raw.map((c) => new X509Certificate(decodeB64(c.rawBytes)));
-  } catch (err) {
-    return { ok: false, rule: 'malformed', message: `verificationMaterial.x509CertificateChain: not a DER certificate (${(err as Error).message})` };
-  }
-  const r = verifyCertificateChain(chain, roots, limits.maxCertificates);
-  if (!r.ok) return { ok: false, rule: 'untrusted', message: `the signing certificate is not trusted: ${r.error}` };
-  if (!anySignatureVerifies(bundle, r.key)) return { ok: false, rule: 'bad', message: 'the DSSE signature does not verify with the signing certificate\'s key' };
-  return { ok: true };
-}
+/** How signer failures read in a verify report: they name the CLI's other trust flags. */
+const MODEL_WORDING = { noun: 'bundle', useRoots: '--certificate-root (or --identity/--issuer for Sigstore)', useKey: '--key' } as const;
 
 interface Expected {
   /** Files method: the digest. */
@@ -214,17 +166,15 @@ export async function verifyModel(options: VerifyOptions): Promise<Report> {
   const bundle = parsed.value;
 
   // OMS §8.2: the signature first; a manifest that is not authentic is not compared.
-  let check: SigCheck;
+  let check: { ok: true } | { ok: false; failure: 'untrusted' | 'bad-signature' | 'malformed'; error: string };
   switch (trust.kind) {
     case 'key':
-      check = checkKey(bundle, trust.key);
-      break;
     case 'certificate':
-      check = checkCertificate(bundle, trust.roots, limits);
+      check = checkBundleSigner(bundle, trust, limits.maxCertificates, MODEL_WORDING);
       break;
     case 'sigstore': {
       const r = await verifyKeyless(JSON.parse(read.text) as unknown, trust);
-      check = r.ok ? { ok: true } : { ok: false, rule: r.kind === 'bad-signature' ? 'bad' : r.kind, message: `Sigstore verification failed: ${r.error}` };
+      check = r.ok ? { ok: true } : { ok: false, failure: r.kind, error: `Sigstore verification failed: ${r.error}` };
       break;
     }
     default: {
@@ -233,8 +183,10 @@ export async function verifyModel(options: VerifyOptions): Promise<Report> {
     }
   }
   if (!check.ok) {
-    const rule = check.rule === 'bad' ? RULE_BAD_SIGNATURE : check.rule === 'untrusted' ? RULE_UNTRUSTED_SIGNER : RULE_INVALID_BUNDLE;
-    bundleFinding(rule.id, `${check.message.charAt(0).toUpperCase()}${check.message.slice(1)}. The model files were not compared.`, check.rule);
+    const rule = check.failure === 'bad-signature' ? RULE_BAD_SIGNATURE : check.failure === 'untrusted' ? RULE_UNTRUSTED_SIGNER : RULE_INVALID_BUNDLE;
+    // The finding key ('bad' for a bad signature) is part of the fingerprint: kept as it was.
+    const key = check.failure === 'bad-signature' ? 'bad' : check.failure;
+    bundleFinding(rule.id, `${check.error.charAt(0).toUpperCase()}${check.error.slice(1)}. The model files were not compared.`, key);
     return report([]);
   }
   const st = parseStatement(decodeB64(bundle.dsseEnvelope.payload), limits.maxResources);
