@@ -36,7 +36,11 @@ export function renderText(report: Report, opts: TextOptions = { colour: false }
   for (const e of report.errors) lines.push(`ERROR    ${e.code}  ${e.uri ?? ''}: ${e.message}`);
   // One line per reason: a model repository has many non-model files, the JSON lists them all.
   const byReason = new Map<string, string[]>();
-  for (const s of report.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.uri]);
+  for (const s of report.skipped) {
+    const uris = byReason.get(s.reason);
+    if (uris === undefined) byReason.set(s.reason, [s.uri]);
+    else uris.push(s.uri);
+  }
   for (const [reason, uris] of byReason) {
     const shown = uris.slice(0, 3).join(', ') + (uris.length > 3 ? `, and ${uris.length - 3} more` : '');
     lines.push(`SKIPPED  ${reason}: ${shown}`);
