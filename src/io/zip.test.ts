@@ -7,7 +7,8 @@ import { buildZip, enc, u16, u32, type TestMember, type TestZipOptions } from '.
 import { expectError } from '../../test/expect-error.js';
 import { bufferSource, type ByteSource } from './byte-source.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import { createInflateBudget, openZipMember, readZipDirectory, sniffZip, type ZipAnomaly, type ZipDirectory } from './zip.js';
+import { createInflateBudget } from './inflate.js';
+import { openZipMember, readZipDirectory, sniffZip, type ZipAnomaly, type ZipDirectory } from './zip.js';
 
 const limits: Limits = { ...DEFAULT_LIMITS };
 

@@ -19,8 +19,6 @@ import { inflateBounded, type InflateOptions } from './inflate.js';
 import type { Limits } from './limits.js';
 import { checkMemberPath } from './member-path.js';
 
-export { createInflateBudget, type InflateBudget } from './inflate.js';
-
 /**
  * Kinds of structural oddity. Archive-level anomalies (not about one member) carry `member: ''`.
  *

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseKerasH5, parseKerasV3Config, sniffKerasZip, type KerasFacts } from '../../formats/keras/index.js';
 import { bufferSource } from '../../io/byte-source.js';
 import { DEFAULT_LIMITS } from '../../io/limits.js';
-import { createInflateBudget, openZipMember, readZipDirectory } from '../../io/zip.js';
+import { createInflateBudget, openZipMember, readZipDirectory } from '../../io/index.js';
 import type { FindingDraft, Severity } from '../../report/types.js';
 import { compileCallablePolicy } from '../pickle/callable-policy.js';
 import type { RuleContext } from '../types.js';
