@@ -60,7 +60,7 @@ export async function openDataset(options: OpenDatasetOptions): Promise<Dataset>
     async validate(validateOptions = {}) {
       open();
       const profile = validateOptions.profile ?? lastProfile;
-      return validateSession(session, subject, { ...validateOptions, ...(profile ? { profile } : {}), path: options.path, detectors, limits }, store);
+      return validateSession(session, subject, { ...validateOptions, ...(profile ? { profile } : {}), path: options.path, detectors, limits }, { census: store, profile: lastProfile });
     },
     async close() {
       if (closed) return;

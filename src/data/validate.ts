@@ -60,9 +60,11 @@ export interface ValidateDatasetOptions {
   readonly extraRules?: readonly RuleMeta[];
   readonly limits?: Partial<DataLimits>;
   /**
-   * A profile of the SAME dataset (used only when its subject SHA-256 equals this file's): a column it
-   * proved unique (checked exactly) answers a single-column `unique` expectation without repeating
-   * the group-by. The profile + suggest + validate path of a trusted dataset then reads it less.
+   * A profile of the SAME dataset (used only when its subject SHA-256 equals this file's; never for a
+   * PostgreSQL table, whose digest names the table, not its rows): a column it proved unique (checked
+   * exactly) answers a single-column `unique` expectation without repeating the group-by, and what it
+   * states exactly is not scanned again. The profile + suggest + validate path of a trusted dataset
+   * then reads it less.
    */
   readonly profile?: DatasetProfile;
   readonly signal?: AbortSignal;
@@ -398,16 +400,23 @@ export async function validateDataset(options: ValidateDatasetOptions): Promise<
   }
 }
 
+/** What a profile taken on the same open session left for a validation (the dataset handle). */
+export interface SessionProfile {
+  /** Text censuses it took: a column whose census fetched the candidates of the same prefilters is not queried again. */
+  readonly census: CensusStore;
+  /** The profile itself, if one was taken: as `options.profile`, it describes these very rows. */
+  readonly profile: DatasetProfile | undefined;
+}
+
 /**
  * {@link validateDataset} over an open session whose subject digest is being computed (`subject`).
- * `census`: text censuses a profile of the same session took; a column whose census fetched the
- * candidates of the same prefilters is not queried again. The caller closes the session.
+ * `shared`: what a profile of the same session left. The caller closes the session.
  */
 export async function validateSession(
   session: DataSession,
   subject: Promise<DatasetSubject>,
   options: Omit<ValidateDatasetOptions, 'source' | 'signal'>,
-  census?: CensusStore,
+  shared?: SessionProfile,
 ): Promise<Report> {
   const limits: DataLimits = { ...DEFAULT_DATA_LIMITS, ...options.limits };
   const detectors = options.detectors ?? DEFAULT_DETECTORS;
@@ -438,7 +447,11 @@ export async function validateSession(
     const maxLen = textColumns.map((c): ScanMetric => ({ kind: 'maxLength', column: c.name }));
     const distinctForPoison = options.label !== undefined ? textColumns.map((c): ScanMetric => ({ kind: 'distinct', column: c.name, approx: false })) : [];
     // With a profile of the same bytes, what it answers exactly is not scanned again. The digest is
-    // checked once it is known; on a mismatch everything is scanned after all.
+    // checked once it is known; on a mismatch everything is scanned after all. Only a file's digest is
+    // of its bytes: a table's names the table (source.ts), so a profile of a table is taken as its rows
+    // only when it was taken on this session (one read-only transaction), never from an earlier one.
+    const ownProfile = options.profile !== undefined && options.profile === shared?.profile;
+    const trusted = ownProfile || session.format !== undefined ? options.profile : undefined;
     const wanted = [...base, ...oversized, ...maxLen, ...distinctForPoison, ...planned.flatMap((p) => p.metrics)];
     const scanAll = async (ms: readonly ScanMetric[]): Promise<ScanResults | undefined> => {
       if (ms.length === 0) return undefined;
@@ -450,14 +463,14 @@ export async function validateSession(
     const answered = new Map<string, number | null>();
     const rest: ScanMetric[] = [];
     for (const m of wanted) {
-      const a = options.profile ? answerFromProfile(options.profile, m) : undefined;
+      const a = trusted ? answerFromProfile(trusted, m) : undefined;
       if (a === undefined) rest.push(m);
       else answered.set(metricKey(m), a);
     }
     let scanned = await scanAll(rest);
     const digest = await subject;
     report.subjects.push(digest);
-    const sameBytes = options.profile !== undefined && options.profile.subject.digest.sha256 === digest.digest.sha256;
+    const sameBytes = trusted !== undefined && (ownProfile || trusted.subject.digest.sha256 === digest.digest.sha256);
     if (!sameBytes && answered.size > 0) {
       answered.clear();
       scanned = await scanAll(wanted);
@@ -566,7 +579,7 @@ export async function validateSession(
       });
     }
     for (const c of detectable) {
-      const fromCensus = census?.get(c.name)?.candidates;
+      const fromCensus = shared?.census.get(c.name)?.candidates;
       const usable = fromCensus && fromCensus.key === wantedKey && fromCensus.limit === limits.maxCandidates ? fromCensus : undefined;
       const { detection, queries: q, verified: v } = await detectColumn(session, c.name, groups, lowCardinality.has(c.name), limits, usable);
       queries += q;

@@ -128,6 +128,34 @@ describe.skipIf(!URL)('the metric plan on PostgreSQL', () => {
     expect(onPg.report.metrics?.pii_values).toBe(onDuck.report.metrics?.pii_values);
   });
 
+  it('does not take a table profile from an earlier session as the table now (its subject digest names the table, not its rows)', async () => {
+    await client.query(`CREATE TABLE ${SCHEMA}.grows (id integer, code text)`);
+    await client.query(`INSERT INTO ${SCHEMA}.grows SELECT i, 'c' || (i % 3) FROM generate_series(1, 10) AS i`);
+    const before = await profileDataset({ path: 'grows', source: source('grows') });
+    await client.query(`INSERT INTO ${SCHEMA}.grows VALUES (11, NULL), (12, 'zz')`);
+    const suite: ExpectationSuite = {
+      version: 1,
+      expectations: [
+        { type: 'row_count', min: 10, max: 10 },
+        { type: 'not_null', column: 'code' },
+        { type: 'in_set', column: 'code', values: ['c0', 'c1', 'c2'] },
+      ],
+    };
+    const r = await validateDataset({ path: 'grows', source: source('grows'), suite, profile: before });
+    expect(r.metrics?.metrics_from_profile).toBe(0);
+    expect(r.metrics?.expectations_failed).toBe(3);
+    // Through one handle the profile is of the same transaction's rows: it stands in for the scan.
+    const ds = await openDataset({ path: 'grows', source: source('grows') });
+    try {
+      await ds.profile();
+      const same = await ds.validate({ suite });
+      expect(same.metrics?.metrics_from_profile).toBeGreaterThan(0);
+      expect(same.metrics?.expectations_failed).toBe(3);
+    } finally {
+      await ds.close();
+    }
+  });
+
   it('runs the SQL escape hatch inside a READ ONLY transaction', async () => {
     const sql = (query: string): ExpectationSuite => ({ version: 1, expectations: [{ type: 'sql', name: 'q', query }] });
     const ok = await validateDataset({ path: 'broken', source: source('broken'), suite: sql('SELECT * FROM dataset WHERE age > 100') });
