@@ -1,11 +1,11 @@
 import type { Report } from '../report/types.js';
-import type { KeyMaterial } from '../sign/index.js';
+import { IN_TOTO_STATEMENT_TYPE, type KeyMaterial } from '../sign/index.js';
 
-/** in-toto Statement v1 type URI (in-toto attestation framework, spec/v1/statement.md). */
-export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
+/** in-toto Statement v1 type URI (in-toto attestation framework, spec/v1/statement.md); model signing signs the same. */
+export const IN_TOTO_STATEMENT_V1 = IN_TOTO_STATEMENT_TYPE;
 
 /** DSSE payload type of an in-toto statement (in-toto spec/v1/envelope.md). */
-export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+export { IN_TOTO_PAYLOAD_TYPE } from '../sign/index.js';
 
 /** Prefix of Bulwark predicate types: `https://bulwark.dev/attestation/<kind>/v1`. */
 export const BULWARK_PREDICATE_PREFIX = 'https://bulwark.dev/attestation/';

@@ -12,14 +12,12 @@ export {
   readProvenanceInput,
   DEFAULT_PROVENANCE_OPTIONS,
   DEFAULT_BUILDER_ID,
-  IN_TOTO_PAYLOAD_TYPE,
   type ProvenanceOptions,
   type VerifyProvenanceOptions,
   type ProvenanceVerification,
 } from './provenance.js';
 export {
   BULWARK_TRAINING_BUILD_TYPE,
-  IN_TOTO_STATEMENT_V1,
   SLSA_PROVENANCE_V1,
   ProvenanceStatementSchema,
   SlsaProvenanceV1Schema,

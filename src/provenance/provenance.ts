@@ -2,14 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, resolve, sep } from 'node:path';
 import { BulwarkError, isBulwarkError } from '../errors.js';
-import { signStatement, type AttestationBundle, type AttestationSigner } from '../attest/index.js';
 import { computeManifest, loadPublicKey, parseBundle, verifyDsse } from '../sign/index.js';
 import { sha256File } from '../bom/index.js';
 import { VERSION } from '../version.js';
-import { BULWARK_TRAINING_BUILD_TYPE, IN_TOTO_STATEMENT_V1, ProvenanceStatementSchema, SLSA_PROVENANCE_V1, type ProvenanceStatement, type ResourceDescriptor } from './schema.js';
-
-/** DSSE payload type of in-toto statements. */
-export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+import { IN_TOTO_STATEMENT_V1, signStatement, type AttestationBundle, type AttestationSigner } from '../attest/index.js';
+import { BULWARK_TRAINING_BUILD_TYPE, ProvenanceStatementSchema, SLSA_PROVENANCE_V1, type ProvenanceStatement, type ResourceDescriptor } from './schema.js';
 
 /** The builder id written when none is given: this tool, describing a run it did not execute. */
 export const DEFAULT_BUILDER_ID = 'https://github.com/bulwark-mlsecops/bulwark/provenance/local';
@@ -130,7 +127,8 @@ export function parseProvenanceStatement(value: unknown, what: string): Provenan
 /**
  * Signs a statement as a DSSE envelope in a Sigstore bundle through src/attest's signStatement
  * (the key machinery of model signing: EC keys, DSSE PAE, key hint or X.509 chain), so provenance
- * and report attestations are signed and verified alike.
+ * and report attestations are signed alike. ({@link verifyProvenance} differs from verifyAttestation:
+ * it checks the signature with the given key whatever the bundle's verification material names.)
  */
 export function signProvenance(statement: ProvenanceStatement, signer: AttestationSigner): Promise<AttestationBundle> {
   return signStatement(statement, signer);
@@ -157,8 +155,8 @@ export type ProvenanceVerification = { ok: true; statement: ProvenanceStatement 
 export async function verifyProvenance(options: VerifyProvenanceOptions): Promise<ProvenanceVerification> {
   const bundle = parseBundle(options.bundle);
   if (!bundle.ok) return { ok: false, reason: `not a Sigstore bundle: ${bundle.error}` };
+  // parseBundle also checks the payload type (application/vnd.in-toto+json).
   const env = bundle.value.dsseEnvelope;
-  if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) return { ok: false, reason: `payloadType is '${env.payloadType}', expected '${IN_TOTO_PAYLOAD_TYPE}'` };
   const key = loadPublicKey(options.publicKey, 'public key');
   const payload = Buffer.from(env.payload, 'base64');
   const signed = env.signatures.some((s) => verifyDsse(key, env.payloadType, payload, Buffer.from(s.sig, 'base64')));

@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { IN_TOTO_STATEMENT_V1 } from '../attest/index.js';
 
-/** in-toto Statement v1 `_type` (https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md). */
-export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 /** SLSA Provenance v1 predicate type (https://slsa.dev/spec/v1.0/provenance). */
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
 /** The buildType of a Bulwark-described training run (its parameters are documented in docs/provenance.md). */

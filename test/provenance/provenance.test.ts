@@ -74,6 +74,14 @@ describe('training provenance (SLSA v1 in in-toto Statement v1)', () => {
     if (!other.ok) expect(other.reason).toMatch(/is not the statement's subject/);
   });
 
+  it('rejects a bundle whose payload type is not in-toto', async () => {
+    const k = keys();
+    const bundle = await signProvenance(await statement(), { privateKey: k.priv });
+    const r = await verifyProvenance({ bundle: JSON.stringify({ ...bundle, dsseEnvelope: { ...bundle.dsseEnvelope, payloadType: 'text/plain' } }), publicKey: k.pub });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/payloadType is "text\/plain", expected application\/vnd\.in-toto\+json/);
+  });
+
   it('rejects a signed payload that is not a provenance statement', async () => {
     const k = keys();
     const s = await statement();
