@@ -47,6 +47,8 @@ import { checkMemberPath } from './member-path.js';
  *   actually in the central directory (miniz reads by count, Python by directory size).
  * - `bad-local-header`: a central entry whose local header is missing, has the wrong signature or
  *   runs past the end of the file; the member cannot be read.
+ * - `symlink`: the external attributes give a Unix mode of S_IFLNK; extractors that recreate the
+ *   link let later members write through it, outside the target directory.
  */
 export type ZipAnomalyKind =
   | 'name-mismatch'
