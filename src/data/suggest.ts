@@ -4,8 +4,7 @@
  * was observed, ranges with a margin, categorical sets for low-cardinality columns, uniqueness for
  * unique columns, string lengths and types. Every expectation carries a note saying why.
  */
-import type { DatasetProfile, ColumnProfile } from './profile.js';
-import { profileDataset, type ProfileDatasetOptions } from './profile.js';
+import { profileDataset, type ColumnProfile, type DatasetProfile, type ProfileDatasetOptions } from './profile.js';
 import { isNumericKind } from './source.js';
 import type { Expectation, ExpectationSuite } from './suite.js';
 
@@ -107,14 +106,10 @@ export function suggestFromProfile(profile: DatasetProfile, options: Partial<Sug
     if (c?.top && c.top.length > 1) {
       const total = c.top.reduce((s, t) => s + t.count, 0);
       const minFraction = Math.min(...c.top.map((t) => t.count)) / total;
-      out(expectations, { type: 'label_balance', column: c.name, min_fraction: floor3(minFraction / 2), note: `${c.name}: smallest class holds ${(minFraction * 100).toFixed(2)}%; flag if it halves` });
+      expectations.push({ type: 'label_balance', column: c.name, min_fraction: floor3(minFraction / 2), note: `${c.name}: smallest class holds ${(minFraction * 100).toFixed(2)}%; flag if it halves` });
     }
   }
   return { version: 1, name: `suggested from ${profile.subject.name} (sha256 ${profile.subject.digest.sha256.slice(0, 12)})`, expectations };
-}
-
-function out(list: Expectation[], e: Expectation): void {
-  list.push(e);
 }
 
 /** Profiles a trusted dataset and suggests a suite for it. */
