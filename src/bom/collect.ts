@@ -5,13 +5,11 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { BulwarkError, isBulwarkError } from '../errors.js';
 import type { ReportError } from '../report/types.js';
+import { SKIPPED_DIRS } from '../deps/index.js';
 import { computeManifest } from '../sign/index.js';
 import { MAX_MODEL_CARD_BYTES, parseModelCard } from './model-card.js';
 import type { DatasetFacts, ModelConfigFacts, ModelFacts } from './types.js';
 import { readWeightFacts, weightFormatOf } from './weights.js';
-
-/** Directories never walked: VCS metadata, virtual environments, caches, installed packages. */
-export const SKIPPED_DIRECTORIES: readonly string[] = ['.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '__pycache__', '.tox', '.mypy_cache', '.pytest_cache'];
 
 /** Dataset file extensions (the formats `bulwark data` reads, plus TSV and Arrow). */
 export const DATASET_EXTENSIONS: readonly string[] = ['.csv', '.tsv', '.parquet', '.jsonl', '.ndjson', '.arrow'];
@@ -43,7 +41,8 @@ export async function walkProject(root: string, signal?: AbortSignal): Promise<W
     for (const e of entries) {
       const abs = join(dir, e.name);
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.includes(e.name)) await visit(abs, depth + 1);
+        // The folders the lockfile search skips too, so that both walks of a project see the same tree.
+        if (!SKIPPED_DIRS.has(e.name)) await visit(abs, depth + 1);
       } else if (e.isFile()) {
         out.push({ rel: posix(relative(root, abs)), abs });
         if (out.length > BOM_WALK_LIMITS.maxFiles) throw new BulwarkError('LIMIT_EXCEEDED', `${root}: more than ${BOM_WALK_LIMITS.maxFiles} files (limit maxFiles)`);

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BOM_RULES, buildBom } from '../../src/bom/index.js';
@@ -150,6 +150,16 @@ describe('buildBom (CycloneDX 1.6)', () => {
     expect(f.report.subjects.map((x) => x.name)).toEqual(['model.safetensors']);
     expect(f.report.subjects[0]!.digest.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(cyclonedxSchemaErrors(f.document)).toEqual([]);
+  });
+
+  it('does not walk installed packages or tool environments (the folders the lockfile search skips)', async () => {
+    const dir = copyProject();
+    for (const d of ['site-packages/pkg', '.nox/py312', 'node_modules/x']) {
+      mkdirSync(join(dir, d), { recursive: true });
+      writeFileSync(join(dir, d, 'train.csv'), 'a,b\n1,2\n');
+    }
+    const { report } = await buildBom({ path: dir, format: 'cyclonedx', clock: CLOCK });
+    expect(report.subjects.map((s) => s.name).filter((n) => n.endsWith('/train.csv'))).toEqual(['data/train.csv']);
   });
 
   it('reports an unreadable weights file as an error, not a crash', async () => {
