@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BULWARK_PREDICATE_PREFIX, kindOfPredicateType, predicateTypeFor, signStatement, statementForReport, verifyAttestation, type AttestationBundle } from '../../src/attest/index.js';
 import { isBulwarkError } from '../../src/errors.js';
 import type { Report } from '../../src/report/types.js';
+import { runBulwark } from '../helpers.js';
 import { makeCertificate } from '../sign/x509.js';
 
 const DIGEST = 'a'.repeat(64);
@@ -155,5 +156,13 @@ describe('certificate chains', () => {
 
   it('refuses a certificate that is not the private key\'s', async () => {
     await expect(signStatement(statementForReport(sampleReport()), { privateKey: privPem, certificate: leaf })).rejects.toThrow(/not the private key/);
+  });
+});
+
+describe('bulwark attest (CLI)', () => {
+  it('an unset --password-env variable is a usage error naming it', async () => {
+    const r = await runBulwark(['attest', 'report.json', '--key', 'key.pem', '--password-env', 'NOPE']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--password-env: environment variable NOPE is not set');
   });
 });

@@ -83,5 +83,9 @@ describe('bulwark provenance', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--param 'oops': expected KEY=VALUE/);
     expect(existsSync(join(dir, 'p.json'))).toBe(false);
+    const pw = await runBulwark(['provenance', '--model', join(PROJECT, 'model'), '--key', join(dir, 'key.pem'), '--password-env', 'NOPE', '-o', join(dir, 'p.json')]);
+    expect(pw.code).toBe(2);
+    expect(pw.stderr).toContain('--password-env: environment variable NOPE is not set');
+    expect(existsSync(join(dir, 'p.json'))).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { BulwarkError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import type { Report } from '../../report/types.js';
 import { EXIT, type CliIo } from '../io.js';
-import { readCliFile } from './sign.js';
+import { passwordFromEnv, readCliFile } from './sign.js';
 
 /** Output formats of `bulwark attest verify`. */
 export const ATTEST_VERIFY_FORMATS = ['text', 'json'] as const;
@@ -49,11 +49,7 @@ export async function readReportFile(path: string): Promise<Report> {
 
 async function signerFrom(flags: AttestFlags, io: CliIo): Promise<AttestationSigner> {
   if (flags.key === undefined) throw new BulwarkError('USAGE', 'give the signing key: --key KEY.pem (and --certificate CERT.pem [--chain CHAIN.pem] to sign with a certificate), or --verify BUNDLE --key PUB.pem');
-  let password: string | undefined;
-  if (flags.passwordEnv !== undefined) {
-    password = io.env[flags.passwordEnv];
-    if (password === undefined) throw new BulwarkError('USAGE', `--password-env: environment variable ${flags.passwordEnv} is not set`);
-  }
+  const password = passwordFromEnv(io, flags.passwordEnv);
   return {
     privateKey: await readCliFile(flags.key, 'private key'),
     password,

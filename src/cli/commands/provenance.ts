@@ -3,7 +3,7 @@ import { BulwarkError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { buildProvenance, readProvenanceInput, signProvenance, verifyProvenance } from '../../provenance/index.js';
 import { EXIT, type CliIo } from '../io.js';
-import { readCliFile } from './sign.js';
+import { passwordFromEnv, readCliFile } from './sign.js';
 
 interface ProvenanceFlags {
   model?: string;
@@ -94,8 +94,7 @@ export function provenanceCommand(io: CliIo, setExit: (code: number) => void): C
     .action(async (flags: ProvenanceFlags) => {
       if (flags.model === undefined) throw new BulwarkError('USAGE', 'provenance needs the trained model: --model DIR');
       if (flags.key === undefined) throw new BulwarkError('USAGE', 'provenance is signed: give the private key with --key KEY.pem');
-      const password = flags.passwordEnv !== undefined ? io.env[flags.passwordEnv] : undefined;
-      if (flags.passwordEnv !== undefined && password === undefined) throw new BulwarkError('USAGE', `--password-env: environment variable ${flags.passwordEnv} is not set`);
+      const password = passwordFromEnv(io, flags.passwordEnv);
       const privateKey = await readCliFile(flags.key, 'private key');
       const statement = await buildProvenance({
         modelPath: flags.model,

@@ -48,10 +48,15 @@ function envValue(io: CliIo, name: string, what: string): string {
   return v;
 }
 
+/** The private key password that `--password-env VAR` names (none without the flag; an unset VAR is a usage error). */
+export function passwordFromEnv(io: CliIo, passwordEnv: string | undefined): string | undefined {
+  return passwordEnv !== undefined ? envValue(io, passwordEnv, '--password-env') : undefined;
+}
+
 async function signerFrom(flags: SignFlags, io: CliIo): Promise<SignerSpec> {
   const modes = [flags.sigstore ? 'sigstore' : '', flags.certificate !== undefined ? 'certificate' : '', flags.key !== undefined && flags.certificate === undefined ? 'key' : ''].filter(Boolean);
   if (modes.length !== 1) throw new BulwarkError('USAGE', 'give exactly one signing method: --key KEY.pem, --certificate CERT --key KEY [--chain CHAIN], or --sigstore');
-  const password = flags.passwordEnv !== undefined ? envValue(io, flags.passwordEnv, '--password-env') : undefined;
+  const password = passwordFromEnv(io, flags.passwordEnv);
   if (flags.sigstore) {
     if (flags.key !== undefined) throw new BulwarkError('USAGE', '--sigstore signs keylessly: do not give --key');
     return {
