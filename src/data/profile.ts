@@ -94,8 +94,8 @@ export interface ProfileCensusOptions {
   readonly candidateLimit: number;
 }
 
-/** Profiles an open session (also used by validation's suggest-and-check path). */
-export async function profileSession(
+/** Profiles an open session: the rows and columns of {@link profileOpenSession}'s profile. */
+async function profileSession(
   session: DataSession,
   options: Omit<ProfileDatasetOptions, 'path' | 'source'> & { readonly census?: ProfileCensusOptions } = {},
 ): Promise<{ rows: number; columns: ColumnProfile[]; approxQuantiles: boolean }> {
