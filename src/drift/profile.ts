@@ -63,7 +63,7 @@ export function quantileSorted(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-/** Index of the first element ≥ x (or > x with `strict` false meaning ≤ x goes left). */
+/** Index of the first element ≥ x (the sorted length when there is none). */
 function lowerBound(sorted: Float64Array, x: number): number {
   let lo = 0;
   let hi = sorted.length;
@@ -98,16 +98,31 @@ export function binOnEdges(sorted: Float64Array, edges: readonly number[]): Binn
 }
 
 /**
+ * The fine bin of a value inside [first edge, last edge], as {@link binOnEdges} counts it (bin k is
+ * [edges[k], edges[k+1]), the last one closed). Equal-width edges give the bin by arithmetic, which
+ * can land one bin off at an edge, so it is settled against the stored edges.
+ */
+export function fineBinIndex(edges: readonly number[], x: number): number {
+  const first = edges[0]!;
+  const width = edges[edges.length - 1]! - first;
+  const bins = Math.max(1, edges.length - 1);
+  let k = width > 0 ? Math.floor(((x - first) / width) * bins) : 0;
+  if (k >= bins) k = bins - 1;
+  while (k > 0 && x < edges[k]!) k--;
+  while (k < bins - 1 && x >= edges[k + 1]!) k++;
+  return k;
+}
+
+/**
  * {@link binOnEdges} and {@link countOnDeciles} in one pass over UNSORTED values (NaN skipped), for
  * tests that need no order statistics: the current side of Wasserstein, PSI, JS and chi-square
- * avoids a sort of every column. Equal-width fine edges give the bin by arithmetic; deciles by a
- * binary search over 11 edges. Returns the finite count too.
+ * avoids a sort of every column. Fine bins by {@link fineBinIndex}; deciles by a binary search over
+ * 11 edges. Returns the finite count too.
  */
 export function binUnsorted(values: Float64Array, fineEdges: readonly number[], decileEdges: readonly number[]): { fine: BinnedSample; deciles: number[]; count: number } {
   const first = fineEdges[0]!;
   const last = fineEdges[fineEdges.length - 1]!;
-  const bins = Math.max(1, fineEdges.length - 1);
-  const counts = new Array<number>(bins).fill(0);
+  const counts = new Array<number>(Math.max(1, fineEdges.length - 1)).fill(0);
   const inner = decileEdges.slice(1, -1);
   const deciles = new Array<number>(Math.max(1, decileEdges.length - 1)).fill(0);
   let under = 0;
@@ -115,7 +130,6 @@ export function binUnsorted(values: Float64Array, fineEdges: readonly number[], 
   let over = 0;
   let overSum = 0;
   let n = 0;
-  const width = last - first;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (Number.isNaN(v)) continue;
@@ -127,11 +141,7 @@ export function binUnsorted(values: Float64Array, fineEdges: readonly number[], 
       over++;
       overSum += v - last;
     } else {
-      let k = width > 0 ? Math.floor(((v - first) / width) * bins) : 0;
-      if (k >= bins) k = bins - 1;
-      // Arithmetic can land one bin off at an edge: settle it against the stored edges.
-      while (k > 0 && v < fineEdges[k]!) k--;
-      while (k < bins - 1 && v >= fineEdges[k + 1]!) k++;
+      const k = fineBinIndex(fineEdges, v);
       counts[k] = counts[k]! + 1;
     }
     let lo = 0;

@@ -12,6 +12,7 @@
  */
 import { BulwarkError } from '../../errors.js';
 import { seededRandom } from '../../stats/random.js';
+import { fineBinIndex } from '../profile.js';
 import { jensenShannon, wassersteinBinned, type BinnedSample } from '../stats/index.js';
 import type { ColumnProfile, DriftProfile } from '../types.js';
 import {
@@ -180,8 +181,7 @@ function addValue(w: Watched, s: ColumnState, value: unknown): void {
       s.over.count++;
       s.over.sumDistance += x - hi;
     } else {
-      const bins = s.bins.length;
-      const k = hi > lo ? Math.min(bins - 1, Math.floor(((x - lo) / (hi - lo)) * bins)) : 0;
+      const k = fineBinIndex(edges, x);
       s.bins[k] = s.bins[k]! + 1;
     }
     addMoment(s.moments, x);
