@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isBulwarkError } from '../../src/errors.js';
 import {
   findLockfiles,
+  lockfileKindOf,
   normalizePypiName,
   parseCondaSpec,
   parseLockfile,
@@ -212,6 +213,15 @@ describe('structured lockfiles', () => {
 });
 
 describe('discovery', () => {
+  it('names requirement files by their name or folder, never pip-tools inputs (.in)', () => {
+    expect(lockfileKindOf('/p/requirements.txt')).toBe('requirements');
+    expect(lockfileKindOf('/p/dev-requirements.txt')).toBe('requirements');
+    expect(lockfileKindOf('/p/Requirements-GPU.txt')).toBe('requirements');
+    expect(lockfileKindOf('/p/requirements/base.txt')).toBe('requirements');
+    expect(lockfileKindOf('/p/requirements.in')).toBeUndefined();
+    expect(lockfileKindOf('/p/notes.txt')).toBeUndefined();
+  });
+
   it('finds every lockfile, skipping node_modules and virtualenvs', async () => {
     const dir = tmp({
       'requirements.txt': 'numpy==1.26.4\n',

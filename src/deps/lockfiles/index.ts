@@ -33,7 +33,7 @@ export function lockfileKindOf(path: string): LockfileKind | undefined {
   if (lower === 'uv.lock') return 'uv-lock';
   if (lower === 'package-lock.json' || lower === 'npm-shrinkwrap.json') return 'package-lock';
   if (/^(environment|conda)[\w.-]*\.ya?ml$/i.test(name)) return 'conda-environment';
-  if (/requirements.*\.(txt|in)$/i.test(lower) && !lower.endsWith('.in')) return 'requirements';
+  if (/requirements.*\.txt$/.test(lower)) return 'requirements';
   if (lower.endsWith('.txt') && basename(dirname(path)).toLowerCase() === 'requirements') return 'requirements';
   return undefined;
 }
