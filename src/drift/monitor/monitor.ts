@@ -141,6 +141,10 @@ interface Watched {
   profile: ColumnProfile;
   kind: 'numeric' | 'categorical' | 'confidence';
   index: Map<string, number>;
+  /** The reference side of {@link statistic}, built once: the fine bins of a numeric column... */
+  refBins?: BinnedSample;
+  /** ... or the category counts and `other` of a categorical one. */
+  refCounts?: readonly number[];
 }
 
 function emptyState(w: Watched): ColumnState {
@@ -149,6 +153,23 @@ function emptyState(w: Watched): ColumnState {
     return { kind: 'numeric', bins: new Float64Array(w.profile.numeric!.fineCounts.length), under: { count: 0, sumDistance: 0 }, over: { count: 0, sumDistance: 0 }, moments: emptyMoments(), kll: createKll(), missing: 0, invalid: 0 };
   }
   return { kind: 'categorical', counts: new Float64Array(w.profile.categorical!.values.length), unseen: 0, unseenTop: createSpaceSaving(), missing: 0, invalid: 0 };
+}
+
+/** Counts a finite value on the reference's fine bins (the tails keep their distance sums). */
+function binNumeric(w: Watched, s: Extract<ColumnState, { kind: 'numeric' }>, x: number): void {
+  const edges = w.profile.numeric!.fineEdges;
+  const lo = edges[0]!;
+  const hi = edges[edges.length - 1]!;
+  if (x < lo) {
+    s.under.count++;
+    s.under.sumDistance += lo - x;
+  } else if (x > hi) {
+    s.over.count++;
+    s.over.sumDistance += x - hi;
+  } else {
+    const k = fineBinIndex(edges, x);
+    s.bins[k] = s.bins[k]! + 1;
+  }
 }
 
 function addValue(w: Watched, s: ColumnState, value: unknown): void {
@@ -171,19 +192,7 @@ function addValue(w: Watched, s: ColumnState, value: unknown): void {
       s.invalid++;
       return;
     }
-    const edges = w.profile.numeric!.fineEdges;
-    const lo = edges[0]!;
-    const hi = edges[edges.length - 1]!;
-    if (x < lo) {
-      s.under.count++;
-      s.under.sumDistance += lo - x;
-    } else if (x > hi) {
-      s.over.count++;
-      s.over.sumDistance += x - hi;
-    } else {
-      const k = fineBinIndex(edges, x);
-      s.bins[k] = s.bins[k]! + 1;
-    }
+    binNumeric(w, s, x);
     addMoment(s.moments, x);
     kllAdd(s.kll, x);
     return;
@@ -234,13 +243,11 @@ function statistic(w: Watched, s: ColumnState): number {
   }
   if (s.kind === 'numeric') {
     const num = w.profile.numeric!;
-    const ref: BinnedSample = { counts: num.fineCounts, under: { count: 0, sumDistance: 0 }, over: { count: 0, sumDistance: 0 }, total: w.profile.count };
     const total = s.under.count + s.over.count + s.bins.reduce((t, v) => t + v, 0);
     const cur: BinnedSample = { counts: s.bins, under: s.under, over: s.over, total };
-    return wassersteinBinned(num.fineEdges, ref, cur) / (num.std > 0 ? num.std : 1);
+    return wassersteinBinned(num.fineEdges, w.refBins!, cur) / (num.std > 0 ? num.std : 1);
   }
-  const cat = w.profile.categorical!;
-  return jensenShannon([...cat.counts, cat.other], [...s.counts, s.unseen]);
+  return jensenShannon(w.refCounts!, [...s.counts, s.unseen]);
 }
 
 function valuesIn(s: ColumnState): number {
@@ -253,16 +260,18 @@ function replay(w: Watched, size: number, replays: number, seed: number): { mean
   const rand = seededRandom(seed);
   const stats: number[] = [];
   const sample = w.profile.numeric?.sample ?? [];
-  const cat = w.profile.categorical;
+  const categories = w.profile.categorical?.values ?? [];
   const cum: number[] = [];
-  if (cat) {
-    let acc = 0;
-    for (const c of [...cat.counts, cat.other]) cum.push((acc += c));
-  }
+  let acc = 0;
+  for (const c of w.refCounts ?? []) cum.push((acc += c));
   for (let r = 0; r < replays; r++) {
     const s = emptyState(w);
     for (let i = 0; i < size; i++) {
-      if (w.kind !== 'categorical') addValue(w, s, sample[Math.floor(rand() * sample.length)]);
+      if (s.kind === 'numeric') {
+        // Only the bins enter the statistic: the moments and the KLL sketch of addValue are skipped.
+        const x = sample[Math.floor(rand() * sample.length)]!;
+        if (Number.isFinite(x)) binNumeric(w, s, x);
+      } else if (s.kind === 'confidence') addValue(w, s, sample[Math.floor(rand() * sample.length)]);
       else {
         const u = rand() * cum[cum.length - 1]!;
         let lo = 0;
@@ -273,8 +282,8 @@ function replay(w: Watched, size: number, replays: number, seed: number): { mean
           else lo = mid + 1;
         }
         // The reference's `other` mass (beyond its top-k) is what a window sees as unseen.
-        if (lo < cat!.values.length) addValue(w, s, cat!.values[lo]);
-        else if (s.kind === 'categorical') s.unseen++;
+        if (lo < categories.length) addValue(w, s, categories[lo]);
+        else s.unseen++;
       }
     }
     stats.push(statistic(w, s));
@@ -300,11 +309,12 @@ export function createMonitor(options: MonitorOptions): Monitor {
   for (const c of options.profile.columns) {
     if (wanted && !wanted.has(c.name)) continue;
     if (c.kind === 'continuous' && c.numeric && c.numeric.fineEdges.length > 0 && c.numeric.sample.length > 0) {
-      watched.push({ name: c.name, profile: c, kind: 'numeric', index: new Map() });
+      const refBins = { counts: c.numeric.fineCounts, under: { count: 0, sumDistance: 0 }, over: { count: 0, sumDistance: 0 }, total: c.count };
+      watched.push({ name: c.name, profile: c, kind: 'numeric', index: new Map(), refBins });
       // A score column (inside [0, 1]) is also watched for spikes or drops in confident predictions.
       if (c.numeric.highConfidence) watched.push({ name: `${c.name}:high_confidence_share`, profile: c, kind: 'confidence', index: new Map() });
     } else if ((c.kind === 'binary' || c.kind === 'categorical' || c.kind === 'high-cardinality') && c.categorical) {
-      watched.push({ name: c.name, profile: c, kind: 'categorical', index: new Map(c.categorical.values.map((v, i) => [v, i])) });
+      watched.push({ name: c.name, profile: c, kind: 'categorical', index: new Map(c.categorical.values.map((v, i) => [v, i])), refCounts: [...c.categorical.counts, c.categorical.other] });
     }
   }
   if (wanted) {
