@@ -228,7 +228,7 @@ async function detectColumn(
   distinctFirst: boolean,
   limits: DataLimits,
   census: CensusCandidates | undefined,
-): Promise<{ detection: ColumnDetection; queries: number; verified: number }> {
+): Promise<{ detection: ColumnDetection; verified: number }> {
   const hits = new Map<string, DetectorHit>();
   const rowsByValue: Record<'pii' | 'injection', Map<string, number>> = { pii: new Map(), injection: new Map() };
   let estimated = false;
@@ -241,14 +241,12 @@ async function detectColumn(
   // same prefilters: no query at all.
   let fetched: { v: string; n: number }[];
   let candidates: number;
-  let queries = 0;
   if (census) {
     fetched = [...census.values];
     candidates = census.total;
   } else {
     const q = compileGroupQuery({ kind: 'candidateValues', column, patterns: candidatePatterns(groups), limit: limits.maxCandidates, distinctFirst }, session.dialect, session.relation);
     const rows = await session.query(q.sql, q.params);
-    queries = 1;
     fetched = rows.map((r) => ({ v: String(r.v), n: toNumber(r.n) ?? 0 }));
     candidates = toNumber(rows[0]?.total) ?? 0;
   }
@@ -289,7 +287,6 @@ async function detectColumn(
       rowsByCategory: { pii: Math.round(sum(rowsByValue.pii) * scale.pii), injection: Math.round(sum(rowsByValue.injection) * scale.injection) },
       estimated,
     },
-    queries,
     verified,
   };
 }
@@ -413,7 +410,7 @@ export interface SessionProfile {
  * `shared`: what a profile of the same session left. The caller closes the session.
  */
 export async function validateSession(
-  session: DataSession,
+  opened: DataSession,
   subject: Promise<DatasetSubject>,
   options: Omit<ValidateDatasetOptions, 'source' | 'signal'>,
   shared?: SessionProfile,
@@ -428,6 +425,20 @@ export async function validateSession(
   const drafts: FindingDraft[] = [];
   const metrics: Record<string, number> = {};
   let queries = 0;
+  // metrics.queries: every query of this validation, counted once it has answered.
+  const session: DataSession = {
+    ...opened,
+    query: async (sql, params) => {
+      const rows = await opened.query(sql, params);
+      queries++;
+      return rows;
+    },
+    countSelect: async (userSql) => {
+      const n = await opened.countSelect(userSql);
+      queries++;
+      return n;
+    },
+  };
   try {
     const columns = session.columns;
     if (options.label !== undefined && !columns.some((c) => c.name === options.label)) {
@@ -457,7 +468,6 @@ export async function validateSession(
       if (ms.length === 0) return undefined;
       const scan = compileScan(ms, session.dialect, session.relation);
       const row = (await session.query(scan.sql, scan.params))[0] ?? {};
-      queries++;
       return readScanRow(scan, row);
     };
     const answered = new Map<string, number | null>();
@@ -500,7 +510,6 @@ export async function validateSession(
       let outcome: Outcome;
       try {
         follow = await runFollowUp(session, p, knownUnique);
-        if (p.followUp.kind !== 'none' && !(p.followUp.kind === 'duplicates' && p.followUp.columns.length === 1 && knownUnique.has(p.followUp.columns[0] ?? ''))) queries++;
         outcome = p.evaluate(results, follow);
       } catch (err) {
         if (!isBulwarkError(err) || err.code === 'ABORTED' || err.code === 'INTERNAL') throw err;
@@ -514,7 +523,6 @@ export async function validateSession(
         const colInfo = columns.find((c) => c.name === outcome.sample?.column);
         const q = compileGroupQuery({ kind: 'sample', column: outcome.sample.column, predicate: outcome.sample.predicate, limit: limits.samples }, session.dialect, session.relation);
         const rows = await session.query(q.sql, q.params);
-        queries++;
         // Raw values of numeric columns are statistics; text values are masked (they may be personal data).
         samples = rows.map((r) => (colInfo && colInfo.kind !== 'text' ? String(r.v) : maskShape(String(r.v))));
       }
@@ -571,7 +579,6 @@ export async function validateSession(
     if (unhinted.length > 0) {
       const q = compileGroupQuery({ kind: 'prefixDistinct', columns: unhinted.map((c) => c.name), rows: CARDINALITY_PREFIX_ROWS }, session.dialect, session.relation);
       const hint = (await session.query(q.sql, q.params))[0] ?? {};
-      queries++;
       const seen = toNumber(hint.rows) ?? 0;
       unhinted.forEach((c, i) => {
         // A prefix sees fewer repeats than the whole column: a stricter ratio.
@@ -581,8 +588,7 @@ export async function validateSession(
     for (const c of detectable) {
       const fromCensus = shared?.census.get(c.name)?.candidates;
       const usable = fromCensus && fromCensus.key === wantedKey && fromCensus.limit === limits.maxCandidates ? fromCensus : undefined;
-      const { detection, queries: q, verified: v } = await detectColumn(session, c.name, groups, lowCardinality.has(c.name), limits, usable);
-      queries += q;
+      const { detection, verified: v } = await detectColumn(session, c.name, groups, lowCardinality.has(c.name), limits, usable);
       verified += v;
       const nonNull = results.get({ kind: 'nonNull', column: c.name }) ?? 0;
       for (const cat of ['pii', 'injection'] as const) {
@@ -625,7 +631,6 @@ export async function validateSession(
       } else {
         const distinct = new Map(textColumns.map((c) => [c.name, results.get({ kind: 'distinct', column: c.name, approx: false }) ?? Infinity]));
         const input = await poisonInput(session, options.label, options.sourceColumn, rowCount, distinct, limits);
-        queries++;
         const result = poison(input);
         metrics.poison_suspicions = result.suspicions.length;
         for (const [k, v] of Object.entries(result.metrics)) metrics[k.startsWith('poison_') ? k : `poison_${k}`] = v;
