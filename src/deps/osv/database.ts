@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BulwarkError, isBulwarkError } from '../../errors.js';
-import { bufferSource, createInflateBudget, DEFAULT_LIMITS, openZipMember, readZipDirectory } from '../../io/index.js';
+import { bufferSource, createInflateBudget, DEFAULT_LIMITS, openZipMember, readZipDirectory, sniffZip } from '../../io/index.js';
 import type { ReportError } from '../../report/types.js';
 import { describeIssues, normalizeName, normalizePypiName } from '../lockfiles/common.js';
 import type { Ecosystem } from '../types.js';
@@ -82,14 +82,17 @@ function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new BulwarkError('ABORTED', 'reading the OSV database aborted', { cause: signal.reason });
 }
 
-/** Reads every `.json` member of an all.zip through the project's zip reader, a few inflating at once. */
-async function zipRecords(path: string, uri: string, sink: (r: RawText | ReportError) => void, signal: AbortSignal | undefined): Promise<void> {
-  const st = await stat(path);
-  if (st.size > DEFAULT_OSV_LIMITS.maxZipBytes) {
+/**
+ * Reads every `.json` member of an all.zip through the project's zip reader, a few inflating at
+ * once; `bytes` when the caller has already read the file.
+ */
+async function zipRecords(path: string, uri: string, sink: (r: RawText | ReportError) => void, signal: AbortSignal | undefined, bytes?: Buffer): Promise<void> {
+  const size = bytes?.length ?? (await stat(path)).size;
+  if (size > DEFAULT_OSV_LIMITS.maxZipBytes) {
     sink({ uri, code: 'LIMIT_EXCEEDED', message: `larger than ${DEFAULT_OSV_LIMITS.maxZipBytes} bytes; not read` });
     return;
   }
-  const src = bufferSource(await readFile(path), uri);
+  const src = bufferSource(bytes ?? (await readFile(path)), uri);
   const limits = { ...DEFAULT_LIMITS, maxArchiveEntries: DEFAULT_OSV_LIMITS.maxRecords, maxMemberBytes: DEFAULT_OSV_LIMITS.maxRecordBytes };
   let dir;
   try {
@@ -408,9 +411,9 @@ export async function importOsvExports(options: ImportOsvExportsOptions): Promis
   let imported = 0;
   for (const file of options.files) {
     const abs = resolve(file);
-    let head: Buffer;
+    let data: Buffer;
     try {
-      head = await readFile(abs);
+      data = await readFile(abs);
     } catch (err) {
       throw new BulwarkError('FILE_NOT_FOUND', `${file}: cannot read the export (${(err as Error).message})`, { cause: err });
     }
@@ -422,10 +425,10 @@ export async function importOsvExports(options: ImportOsvExportsOptions): Promis
       records.set(r.id, r);
       imported++;
     };
-    if (head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])) || head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x05, 0x06]))) {
-      await zipRecords(abs, basename(file), (r) => add(isError(r) ? r : parseOsvRecord(r)), options.signal);
+    if (sniffZip(data)) {
+      await zipRecords(abs, basename(file), (r) => add(isError(r) ? r : parseOsvRecord(r)), options.signal, data);
     } else {
-      add(parseOsvRecord({ uri: basename(file), text: head.toString('utf8') }));
+      add(parseOsvRecord({ uri: basename(file), text: data.toString('utf8') }));
     }
   }
   const tmp = join(dirname(dest), `.${basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
