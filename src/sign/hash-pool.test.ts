@@ -67,7 +67,6 @@ describe('naming and ordering helpers', () => {
 describe('hash workers under an ESM parent', () => {
   it('work when the process runs with --input-type=module (workers inherit it)', async () => {
     const { spawnSync } = await import('node:child_process');
-    const { pathToFileURL } = await import('node:url');
     // The worker source is a constant string in the module: check it in a plain node child, from the sources' build.
     const src = readFileSync(new URL('./hash-pool.ts', import.meta.url), 'utf8');
     const m = /const WORKER_SOURCE = `([\s\S]*?)`;/.exec(src);
@@ -81,6 +80,5 @@ describe('hash workers under an ESM parent', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ id: 0, digest: sha(data.subarray(0, 10)) });
-    expect(pathToFileURL(file).href).toContain('data.bin');
   });
 });
