@@ -76,6 +76,11 @@ export interface EvidenceSink {
 export interface CheckOptions {
   /** The project file (`bulwark.yaml`). */
   configPath: string;
+  /**
+   * The project file already loaded by {@link loadProjectConfig} (the CLI reads it first, for
+   * `signing.passwordEnv`); when given, `configPath` is not read again.
+   */
+  config?: ProjectConfig | undefined;
   /** Overrides the project file's `evidence` directory. */
   evidenceDir?: string | undefined;
   /** Injected clock (evidence timestamps, allow-list expiry); default: the system clock. */
@@ -145,7 +150,7 @@ export function isoDay(d: Date): string {
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const clock = options.clock ?? DEFAULT_CHECK_OPTIONS.clock;
   const analysers = options.analysers ?? DEFAULT_CHECK_OPTIONS.analysers;
-  const config = await loadProjectConfig(options.configPath);
+  const config = options.config ?? (await loadProjectConfig(options.configPath));
   const today = options.today ?? isoDay(clock());
   const active = analysers.filter((a) => a.configured(config));
   const entries: CheckEntry[] = [];

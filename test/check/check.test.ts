@@ -126,6 +126,15 @@ describe('runCheck', () => {
     expect(existsSync(join(ev, 'reports', 'data.json'))).toBe(true);
   });
 
+  it('runs on a project file the caller already loaded, without reading configPath again', async () => {
+    const file = project();
+    const config = await loadProjectConfig(file);
+    const analysers: Analyser[] = [{ kind: 'scan', title: 'scan', configured: (c) => c.models.length === 1, run: () => Promise.resolve(report('scan')) }];
+    const result = await runCheck({ configPath: join(dir(), 'gone.yaml'), config, evidenceDir: join(dir(), 'e'), analysers, gate: recordingGate });
+    expect(result.config).toBe(config);
+    expect(result.entries.map((e) => [e.kind, e.status])).toEqual([['scan', 'pass']]);
+  });
+
   it('a gate that throws is incomplete, not a pass', async () => {
     const analysers: Analyser[] = [{ kind: 'scan', title: 'scan', configured: () => true, run: () => Promise.resolve(report('scan')) }];
     const result = await runCheck({

@@ -69,6 +69,7 @@ export function checkCommand(io: CliIo, setExit: (code: number) => void): Comman
       const showProgress = io.stderrIsTty && !flags.quiet;
       const result = await runCheck({
         configPath: flags.config,
+        config,
         evidenceDir: flags.evidence,
         signingPassword,
         today: io.today,
