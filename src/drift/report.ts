@@ -12,7 +12,7 @@ import { applyCorrection, compareColumn, DEFAULT_ALPHA, hasPValue } from './comp
 import { pcaDrift } from './pca.js';
 import { countHighConfidence, looksLikeProfile, profileFromDataset, readProfile, type ProfileSettings } from './profile.js';
 import { isNumericKind, readDataset, sortedValues, type RawDataset } from './read.js';
-import { sortedFinite, twoProportionZ } from './stats/index.js';
+import { twoProportionZ } from './stats/index.js';
 import { DRIFT_RULES } from './rules.js';
 import type { ColumnDriftResult, ColumnKind, Correction, DriftDetails, DriftMethod, DriftProfile } from './types.js';
 
@@ -191,13 +191,22 @@ export async function driftReport(options: DriftReportOptions): Promise<DriftRep
     const curCol = curByName.get(options.prediction);
     const hc = refCol?.numeric?.highConfidence;
     if (refCol && hc && curCol?.values) {
-      const curVals = sortedFinite(curCol.values);
-      const outside = curVals.length > 0 && (curVals[0]! < 0 || curVals[curVals.length - 1]! > 1);
-      if (!outside && curVals.length > 0) {
-        const curHigh = countHighConfidence(curVals, hc.threshold);
+      // One pass (no sort): the non-missing count and whether every value is a score in [0, 1].
+      const values = curCol.values;
+      let n = 0;
+      let outside = false;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (Number.isNaN(v)) continue;
+        n++;
+        if (v < 0 || v > 1) outside = true;
+      }
+      if (!outside && n > 0) {
+        // NaN (missing) fails the threshold comparison, so it is not counted.
+        const curHigh = countHighConfidence(values, hc.threshold);
         hcRef = hc.count / refCol.count;
-        hcCur = curHigh / curVals.length;
-        const z = twoProportionZ(hc.count, refCol.count, curHigh, curVals.length);
+        hcCur = curHigh / n;
+        const z = twoProportionZ(hc.count, refCol.count, curHigh, n);
         const anomalous = (z.pValue ?? 1) < alpha;
         details.prediction = { column: options.prediction, highConfidenceShare: { reference: hcRef, current: hcCur }, threshold: hc.threshold, zStatistic: z.statistic, pValue: z.pValue ?? 1, anomalous };
         if (anomalous) {
