@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { StatementType } from '@duckdb/node-api';
-import { BulwarkError, isBulwarkError } from '../errors.js';
+import { BulwarkError } from '../errors.js';
 import { DUCKDB_DIALECT, postgresDialect, type Dialect } from './dialect.js';
 import { datasetReaderSql, describeDataset, detectDatasetFormat, engineMessage, openDuckDb, type DatasetFormat, type DuckDbSession } from './duckdb.js';
 import type { Relation } from './plan.js';
@@ -153,8 +153,6 @@ export async function sha256File(path: string): Promise<string> {
   }
   return sha256;
 }
-
-export { engineMessage } from './duckdb.js';
 
 async function openFile(path: string, signal: AbortSignal | undefined): Promise<DataSession> {
   const abs = resolve(path);
@@ -308,9 +306,4 @@ export async function subjectOf(source: DataSource): Promise<{ name: string; dig
       return never;
     }
   }
-}
-
-/** True when an error is a user-facing dataset problem rather than a bug. */
-export function isDatasetError(err: unknown): boolean {
-  return isBulwarkError(err) && err.code !== 'INTERNAL';
 }
