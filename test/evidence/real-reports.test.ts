@@ -3,13 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAttestation } from '../../src/attest/index.js';
-import { policyCommand } from '../../src/cli/commands/policy.js';
 import { readEvidence, writeEvidence } from '../../src/evidence/index.js';
 import { evaluatePolicy, loadPolicy } from '../../src/policy/index.js';
 import { scan } from '../../src/scan/index.js';
 import { signModel, verifyModel } from '../../src/sign/index.js';
-import { fixture } from '../helpers.js';
-import { runCommand } from '../policy/cli-harness.js';
+import { fixture, runBulwark } from '../helpers.js';
 import { tinyCopy } from '../sign/helpers.js';
 
 const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -53,7 +51,7 @@ describe('real analyser reports through attestations, the evidence directory and
       writeFileSync(policyFile, POLICY);
       const pubFile = join(t.dir, 'pub.pem');
       writeFileSync(pubFile, pub);
-      const run = await runCommand(policyCommand, ['policy', 'eval', '-p', policyFile, '--key', pubFile, dir]);
+      const run = await runBulwark(['policy', 'eval', '-p', policyFile, '--key', pubFile, dir]);
       expect(run.code).toBe(expected === 'pass' ? 0 : 1);
       if (expected === 'fail') expect(run.stdout).toMatch(/FAIL {2}critical BW-PKL-\d{3}/);
     }

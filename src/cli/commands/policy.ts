@@ -105,8 +105,6 @@ function evalCommand(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(POLICY_FORMATS).default('text'))
     .option('-o, --output <file>', 'write the output to a file instead of standard output')
     .option('--print-document', 'print the evidence document CEL rules read (JSON) instead of evaluating')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .action(async (inputs: string[], flags: EvalFlags) => {
       const today = flags.today ?? io.today;
       if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new BulwarkError('USAGE', `--today ${today}: expected YYYY-MM-DD`);
@@ -156,8 +154,6 @@ function checkCommand(io: CliIo, setExit: (code: number) => void): Command {
   return new Command('check')
     .description('Load a policy file and check every CEL rule against the evidence document (exit 2 with the file, line and rule on a mistake).')
     .argument('<policy>', 'policy YAML')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .action(async (path: string) => {
       const p = await loadPolicyFile(path);
       io.stdout(`OK: ${path}: ${p.rules.length} rule(s), failOn ${p.failOn}, requires ${p.require.length > 0 ? p.require.join(', ') : 'nothing'}, ${p.allow.length} allow entr${p.allow.length === 1 ? 'y' : 'ies'}\n`);
