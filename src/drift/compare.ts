@@ -8,6 +8,7 @@ import { BulwarkError } from '../errors.js';
 import { binUnsorted } from './profile.js';
 import { isNumericKind, type RawColumn } from './read.js';
 import {
+  benjaminiHochbergAdjusted,
   chiSquareHomogeneity,
   jensenShannon,
   ksTwoSample,
@@ -223,8 +224,8 @@ export function compareColumn(o: CompareColumnOptions): ColumnDriftResult {
 
 /**
  * Applies the multiple-testing correction to the p-value tests: Bonferroni (p·k) or
- * Benjamini-Hochberg step-up adjusted p-values (Benjamini & Hochberg 1995); a column drifts when
- * its adjusted p-value is below alpha.
+ * Benjamini-Hochberg step-up adjusted p-values ({@link benjaminiHochbergAdjusted}); a column drifts
+ * when its adjusted p-value is below alpha.
  */
 export function applyCorrection(results: ColumnDriftResult[], correction: Correction, alpha: number): void {
   const tested = results.filter((r) => hasPValue(r.method) && r.pValue !== undefined && !Number.isNaN(r.pValue));
@@ -238,13 +239,8 @@ export function applyCorrection(results: ColumnDriftResult[], correction: Correc
       for (const r of tested) r.adjustedPValue = Math.min(1, r.pValue! * k);
       break;
     case 'bh': {
-      const order = [...tested].sort((a, b) => a.pValue! - b.pValue! || a.column.localeCompare(b.column));
-      let running = 1;
-      for (let i = k - 1; i >= 0; i--) {
-        const r = order[i]!;
-        running = Math.min(running, (r.pValue! * k) / (i + 1));
-        r.adjustedPValue = Math.min(1, running);
-      }
+      const adjusted = benjaminiHochbergAdjusted(tested.map((r) => r.pValue!));
+      tested.forEach((r, i) => (r.adjustedPValue = adjusted[i]!));
       break;
     }
     default: {

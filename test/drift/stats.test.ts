@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  benjaminiHochbergAdjusted,
   chiSquareHomogeneity,
   chiSquareSf,
   jensenShannon,
@@ -81,6 +82,17 @@ describe('drift statistics agree with SciPy ' + golden.scipy, () => {
   it('wasserstein_distance and jensenshannon (natural log)', () => {
     for (const c of golden.wasserstein) close(wassersteinSorted(sortedFinite(c.a), sortedFinite(c.b)), c.distance, 1e-9);
     for (const c of golden.jensenshannon) close(jensenShannon(c.p, c.q), c.distance, 1e-9, 1e-12);
+  });
+});
+
+describe('Benjamini-Hochberg', () => {
+  it('adjusted p-values as R p.adjust(p, "BH"), in input order, ties alike', () => {
+    // p.adjust(c(0.01, 0.04, 0.03, 0.005), "BH") = 0.02 0.04 0.04 0.02
+    const got = benjaminiHochbergAdjusted([0.01, 0.04, 0.03, 0.005]);
+    [0.02, 0.04, 0.04, 0.02].forEach((want, i) => close(got[i]!, want, 1e-12));
+    // p.adjust(c(0.5, 0.9, 0.5), "BH") = 0.75 0.9 0.75
+    const ties = benjaminiHochbergAdjusted([0.5, 0.9, 0.5]);
+    [0.75, 0.9, 0.75].forEach((want, i) => close(ties[i]!, want, 1e-12));
   });
 });
 

@@ -162,15 +162,20 @@ export function populationStabilityIndex(ref: readonly number[], cur: readonly n
   return psi;
 }
 
-/** Benjamini-Hochberg: which of `pValues` are rejected at false-discovery rate `alpha`. */
-export function benjaminiHochberg(pValues: readonly number[], alpha: number): boolean[] {
-  const order = pValues.map((p, i) => ({ p, i })).sort((x, y) => x.p - y.p || x.i - y.i);
+/**
+ * Benjamini-Hochberg step-up adjusted p-values (Benjamini & Hochberg 1995; R's
+ * `p.adjust(p, "BH")`): p̃₍ᵢ₎ = min over j ≥ i of p₍ⱼ₎·m/j, in the order of `pValues`. Tied p-values
+ * get the same adjusted value whatever their order.
+ */
+export function benjaminiHochbergAdjusted(pValues: readonly number[]): number[] {
   const m = pValues.length;
-  let cut = -1;
-  order.forEach((o, rank) => {
-    if (o.p <= ((rank + 1) / m) * alpha) cut = rank;
-  });
-  const out = new Array<boolean>(m).fill(false);
-  for (let r = 0; r <= cut; r++) out[order[r]!.i] = true;
+  const order = pValues.map((p, i) => ({ p, i })).sort((x, y) => x.p - y.p || x.i - y.i);
+  const out = new Array<number>(m);
+  let running = 1;
+  for (let rank = m - 1; rank >= 0; rank--) {
+    const o = order[rank]!;
+    running = Math.min(running, (o.p * m) / (rank + 1));
+    out[o.i] = running;
+  }
   return out;
 }
