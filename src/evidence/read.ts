@@ -60,7 +60,11 @@ const VERDICT_SCHEMA = z
   })
   .passthrough();
 
-async function readBounded(path: string, max: number): Promise<Buffer> {
+/**
+ * Reads one evidence file whole, refusing it before reading when it is over `max` bytes. Errors
+ * name the file: FILE_NOT_FOUND, FILE_UNREADABLE, LIMIT_EXCEEDED.
+ */
+export async function readEvidenceFile(path: string, max: number): Promise<Buffer> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -79,7 +83,8 @@ async function readBounded(path: string, max: number): Promise<Buffer> {
   }
 }
 
-function parseJson(buf: Buffer, path: string): unknown {
+/** Parses an evidence file's bytes as JSON; PARSE_ERROR naming the file. */
+export function parseEvidenceJson(buf: Buffer, path: string): unknown {
   try {
     return JSON.parse(buf.toString('utf8'));
   } catch (err) {
@@ -97,7 +102,7 @@ function parseJson(buf: Buffer, path: string): unknown {
 export async function readEvidence(dir: string, limits: Partial<ReadEvidenceLimits> = {}): Promise<LoadedEvidence> {
   const lim = { ...DEFAULT_READ_EVIDENCE_LIMITS, ...limits };
   const manifestPath = join(dir, EVIDENCE_MANIFEST);
-  const m = MANIFEST_SCHEMA.safeParse(parseJson(await readBounded(manifestPath, lim.maxFileBytes), manifestPath));
+  const m = MANIFEST_SCHEMA.safeParse(parseEvidenceJson(await readEvidenceFile(manifestPath, lim.maxFileBytes), manifestPath));
   if (!m.success) throw new BulwarkError('PARSE_ERROR', `${manifestPath}: not a Bulwark evidence manifest (${describeZodError(m.error)})`);
   const manifest = m.data as EvidenceManifest;
   if (manifest.reports.length > lim.maxReports) throw new BulwarkError('LIMIT_EXCEEDED', `${manifestPath}: ${manifest.reports.length} reports, over the limit of ${lim.maxReports}`);
@@ -105,21 +110,21 @@ export async function readEvidence(dir: string, limits: Partial<ReadEvidenceLimi
   const attestations: Record<string, string> = {};
   for (const entry of manifest.reports) {
     const path = join(dir, entry.file);
-    const buf = await readBounded(path, lim.maxFileBytes);
+    const buf = await readEvidenceFile(path, lim.maxFileBytes);
     const digest = createHash('sha256').update(buf).digest('hex');
     if (digest !== entry.sha256) throw new BulwarkError('PARSE_ERROR', `${path}: its sha256 ${digest} is not the manifest's ${entry.sha256}: the report was changed after the evidence was written`);
-    const r = parseReport(parseJson(buf, path));
+    const r = parseReport(parseEvidenceJson(buf, path));
     if (!r.ok) throw new BulwarkError('PARSE_ERROR', `${path}: not a Bulwark report (${r.error})`);
     reports.push(r.report);
-    if (entry.attestation !== undefined) attestations[entry.name] = (await readBounded(join(dir, entry.attestation), lim.maxFileBytes)).toString('utf8');
+    if (entry.attestation !== undefined) attestations[entry.name] = (await readEvidenceFile(join(dir, entry.attestation), lim.maxFileBytes)).toString('utf8');
   }
   let verdict: PolicyVerdict | undefined;
   if (manifest.files['verdict.json'] !== undefined) {
     const p = join(dir, 'verdict.json');
-    const buf = await readBounded(p, lim.maxFileBytes);
+    const buf = await readEvidenceFile(p, lim.maxFileBytes);
     const digest = createHash('sha256').update(buf).digest('hex');
     if (digest !== manifest.files['verdict.json']) throw new BulwarkError('PARSE_ERROR', `${p}: its sha256 ${digest} is not the manifest's: the verdict was changed after the evidence was written`);
-    const v = VERDICT_SCHEMA.safeParse(parseJson(buf, p));
+    const v = VERDICT_SCHEMA.safeParse(parseEvidenceJson(buf, p));
     if (!v.success) throw new BulwarkError('PARSE_ERROR', `${p}: not a Bulwark verdict (${describeZodError(v.error)})`);
     verdict = v.data as unknown as PolicyVerdict;
   }

@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parseReport, verifyAttestation, type AttestationTrust } from '../../attest/index.js';
 import { BulwarkError, isBulwarkError } from '../../errors.js';
-import { readEvidence, renderSummaryMarkdown, verifyEvidenceAttestations } from '../../evidence/index.js';
+import { DEFAULT_READ_EVIDENCE_LIMITS, parseEvidenceJson, readEvidence, readEvidenceFile, renderSummaryMarkdown, verifyEvidenceAttestations } from '../../evidence/index.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { buildEvidenceDocument, evaluatePolicy, loadPolicyFile, renderVerdictText, type AttestationEvidence, type Evidence } from '../../policy/index.js';
 import type { Report } from '../../report/types.js';
@@ -12,9 +12,6 @@ import { attestTrustFrom } from './attest.js';
 /** Output formats of `bulwark policy eval`. */
 export const POLICY_FORMATS = ['text', 'json', 'markdown'] as const;
 type PolicyFormat = (typeof POLICY_FORMATS)[number];
-
-/** Largest single input file (bytes). */
-const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 interface EvalFlags {
   policy: string;
@@ -33,19 +30,9 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** Reads one input file: a report JSON, or an attestation bundle (verified with `trust`). */
 async function readInputFile(path: string, trust: AttestationTrust | undefined): Promise<{ report?: Report; attestation?: AttestationEvidence }> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (err) {
-    throw new BulwarkError('FILE_UNREADABLE', `${path}: cannot read the evidence (${(err as Error).message})`, { cause: err });
-  }
-  if (buf.length > MAX_INPUT_BYTES) throw new BulwarkError('LIMIT_EXCEEDED', `${path}: ${buf.length} bytes, over ${MAX_INPUT_BYTES}`);
-  let json: unknown;
-  try {
-    json = JSON.parse(buf.toString('utf8'));
-  } catch (err) {
-    throw new BulwarkError('PARSE_ERROR', `${path}: not JSON (${(err as Error).message})`, { cause: err });
-  }
+  // The same bounded reader as an evidence directory's files: the size is checked before reading.
+  const buf = await readEvidenceFile(path, DEFAULT_READ_EVIDENCE_LIMITS.maxFileBytes);
+  const json = parseEvidenceJson(buf, path);
   if (typeof json === 'object' && json !== null && 'dsseEnvelope' in json) {
     if (!trust) throw new BulwarkError('USAGE', `${path} is an attestation bundle: give --key PUB.pem or --certificate-root ROOT.pem to verify it`);
     const v = verifyAttestation(buf, { trust });
