@@ -3,7 +3,6 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monitorCommand } from '../../src/cli/commands/monitor.js';
 import {
   buildReferenceProfile,
   createMonitor,
@@ -18,8 +17,7 @@ import {
 } from '../../src/drift/index.js';
 import { addMoment, createKll, createSpaceSaving, emptyMoments, kllAdd, kllMerge, kllQuantile, mergeMoments, spaceSavingAdd, spaceSavingTop } from '../../src/drift/monitor/sketches.js';
 import { seededRandom as mulberry32 } from '../../src/stats/random.js';
-import { fixture, tempDir } from '../helpers.js';
-import { runCommand } from './cli-harness.js';
+import { fixture, runBulwark, tempDir } from '../helpers.js';
 
 /** JSON lines from one of the CSV fixtures (all values as the log would carry them). */
 function csvToEvents(csv: string): string[] {
@@ -198,7 +196,7 @@ describe('sinks', () => {
 
 describe('bulwark monitor (CLI)', () => {
   it('prints alert lines, a summary, and exits 1 with --fail-on-alert', async () => {
-    const r = await runCommand(monitorCommand, ['--reference', join(dir, 'ref.profile.json'), '--input', join(dir, 'shifted.jsonl'), '--window', '100', '--m', '2', '--n', '3', '--alerts-only', '--fail-on-alert']);
+    const r = await runBulwark(['monitor', '--reference', join(dir, 'ref.profile.json'), '--input', join(dir, 'shifted.jsonl'), '--window', '100', '--m', '2', '--n', '3', '--alerts-only', '--fail-on-alert']);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as DriftAlert);
     expect(lines.every((l) => l.type === 'alert')).toBe(true);
@@ -207,14 +205,14 @@ describe('bulwark monitor (CLI)', () => {
 
   it('exits 3 naming the file when the reference cannot be read', async () => {
     writeFileSync(join(dir, 'broken.parquet'), 'PAR1 not really a parquet file');
-    const r = await runCommand(monitorCommand, ['--reference', join(dir, 'broken.parquet'), '--input', join(dir, 'same.jsonl')]);
+    const r = await runBulwark(['monitor', '--reference', join(dir, 'broken.parquet'), '--input', join(dir, 'same.jsonl')]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('broken.parquet');
     expect(r.stderr).not.toContain('    at ');
   });
 
   it('refuses --webhook without a secret variable', async () => {
-    const r = await runCommand(monitorCommand, ['--reference', join(dir, 'ref.profile.json'), '--input', join(dir, 'same.jsonl'), '--webhook', 'http://127.0.0.1:9/x']);
+    const r = await runBulwark(['monitor', '--reference', join(dir, 'ref.profile.json'), '--input', join(dir, 'same.jsonl'), '--webhook', 'http://127.0.0.1:9/x']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--webhook-secret-env');
   });

@@ -1,13 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { driftCommand } from '../../src/cli/commands/drift.js';
 import { buildReferenceProfile, DRIFT_RULES, driftReport, renderDriftHtml, serialiseProfile, type DriftReport } from '../../src/drift/index.js';
 import { isBulwarkError } from '../../src/errors.js';
 import { browserAvailable, launchBrowser, openHtml } from '../browser.js';
-import { fixture, tempDir } from '../helpers.js';
+import { fixture, runBulwark, tempDir } from '../helpers.js';
 import { sarifSchemaErrors } from '../sarif-schema.js';
-import { runCommand } from './cli-harness.js';
 // @ts-expect-error: a plain .mjs generator without types
 import { driftCsv } from '../fixtures/gen/make_drift.mjs';
 
@@ -111,23 +109,23 @@ describe('driftReport', () => {
 
 describe('bulwark drift (CLI)', () => {
   it('text, json, sarif and --fail-on-drift exit codes', async () => {
-    const ok = await runCommand(driftCommand, [REF, SAME]);
+    const ok = await runBulwark(['drift', REF, SAME]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('0/6 columns drifted');
-    const bad = await runCommand(driftCommand, [REF, SHIFTED, '--fail-on-drift', '--format', 'json', '--prediction', 'score']);
+    const bad = await runBulwark(['drift', REF, SHIFTED, '--fail-on-drift', '--format', 'json', '--prediction', 'score']);
     expect(bad.code).toBe(1);
     const json = JSON.parse(bad.stdout) as DriftReport;
     expect(json.drift.columns.length).toBe(7);
-    const sarif = await runCommand(driftCommand, [REF, SHIFTED, '--format', 'sarif']);
+    const sarif = await runBulwark(['drift', REF, SHIFTED, '--format', 'sarif']);
     expect(sarifSchemaErrors(JSON.parse(sarif.stdout))).toEqual([]);
   });
 
   it('profile subcommand, then drift against the profile, writing HTML atomically', async () => {
     const { dir, cleanup } = tempDir();
     try {
-      const p = await runCommand(driftCommand, ['profile', REF, '--output', join(dir, 'ref.profile.json')]);
+      const p = await runBulwark(['drift', 'profile', REF, '--output', join(dir, 'ref.profile.json')]);
       expect(p.code).toBe(0);
-      const r = await runCommand(driftCommand, [join(dir, 'ref.profile.json'), SHIFTED, '--format', 'html', '--output', join(dir, 'r.html')]);
+      const r = await runBulwark(['drift', join(dir, 'ref.profile.json'), SHIFTED, '--format', 'html', '--output', join(dir, 'r.html')]);
       expect(r.code).toBe(0);
       expect(readFileSync(join(dir, 'r.html'), 'utf8')).toContain('Dataset drift');
     } finally {
@@ -136,14 +134,14 @@ describe('bulwark drift (CLI)', () => {
   });
 
   it('bad input: unknown --method value, missing file, unreadable data', async () => {
-    expect((await runCommand(driftCommand, [REF, SAME, '--method', 'income=magic'])).stderr).toContain('--method income=magic');
-    const missing = await runCommand(driftCommand, [REF, '/nonexistent.csv']);
+    expect((await runBulwark(['drift', REF, SAME, '--method', 'income=magic'])).stderr).toContain('--method income=magic');
+    const missing = await runBulwark(['drift', REF, '/nonexistent.csv']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('/nonexistent.csv');
     const { dir, cleanup } = tempDir();
     try {
       writeFileSync(join(dir, 'broken.parquet'), 'not a parquet file at all');
-      const broken = await runCommand(driftCommand, [join(dir, 'broken.parquet'), SAME]);
+      const broken = await runBulwark(['drift', join(dir, 'broken.parquet'), SAME]);
       // Unreadable input: exit 3 (incomplete), as every dataset command; a missing path is usage (2).
       expect(broken.code).toBe(3);
       expect(broken.stderr).toContain('broken.parquet');
