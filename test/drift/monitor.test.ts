@@ -102,6 +102,8 @@ describe('createMonitor', () => {
     expect(cols).not.toContain('age');
     const income = r.alerts.filter((a) => a.column === 'income');
     expect(income[0]!.breaches).toBeGreaterThanOrEqual(2);
+    // At least two alerts, so the cooldown spacing below is checked, not skipped by an empty loop.
+    expect(income.length).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < income.length; i++) expect(income[i]!.window - income[i - 1]!.window).toBeGreaterThan(3);
     const w = r.windows.at(-1)!.columns.find((c) => c.column === 'city')!;
     expect(w.unseenShare).toBeGreaterThan(0.05);
