@@ -83,6 +83,7 @@ describe('bulwark provenance', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--param 'oops': expected KEY=VALUE/);
     expect(existsSync(join(dir, 'p.json'))).toBe(false);
+    expect((await runBulwark(['provenance', 'verify', join(dir, 'p.json')])).code).toBe(2); // no --public-key: commander's error, not an exit
     const pw = await runBulwark(['provenance', '--model', join(PROJECT, 'model'), '--key', join(dir, 'key.pem'), '--password-env', 'NOPE', '-o', join(dir, 'p.json')]);
     expect(pw.code).toBe(2);
     expect(pw.stderr).toContain('--password-env: environment variable NOPE is not set');

@@ -193,6 +193,10 @@ describe('bulwark deps (CLI)', () => {
     expect((JSON.parse(r.stdout) as Report).metrics?.vulnerabilities).toBe(5);
   });
 
+  it('db import without a file is a usage error (commander, through run.ts)', async () => {
+    expect((await runDeps(['db', 'import'])).code).toBe(EXIT.USAGE);
+  });
+
   it('runs through the registered CLI (run.ts)', async () => {
     const r = await runBulwark(['deps', join(PROJECT, 'research/uv.lock'), '--osv-db', JSON_DB, '--format', 'json', '--fail-on', 'low']);
     expect(r.code).toBe(EXIT.FINDINGS);

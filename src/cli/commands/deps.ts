@@ -61,7 +61,7 @@ function dbImportCommand(io: CliIo, setExit: (code: number) => void): Command {
 
 /** Registers `bulwark deps` (and `bulwark deps db import`); `setExit` receives the exit code. */
 export function depsCommand(io: CliIo, setExit: (code: number) => void): Command {
-  const db = new Command('db').description('Manage the local OSV database').addCommand(dbImportCommand(io, setExit).exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
+  const db = new Command('db').description('Manage the local OSV database').addCommand(dbImportCommand(io, setExit));
   return new Command('deps')
     .description('Audit lockfiles (requirements*.txt, poetry.lock, Pipfile.lock, uv.lock, environment.yml, package-lock.json) against an offline OSV database.')
     .argument('<path>', 'project directory (searched for lockfiles) or one lockfile')
@@ -71,7 +71,7 @@ export function depsCommand(io: CliIo, setExit: (code: number) => void): Command
     .addOption(new Option('--fail-on <severity>', `exit 1 when a finding is at or above this severity (default: ${DEFAULT_DEPS_FAIL_ON})`).choices([...SEVERITIES, 'none']))
     .option('--allow-incomplete', 'exit 0 rather than 3 when a lockfile or database record could not be read')
     .option('-q, --quiet', 'no summary on standard error')
-    .addCommand(db.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }))
+    .addCommand(db)
     .action(async (path: string, flags: DepsFlags) => {
       const osvDb = await resolveDb(io, flags.osvDb);
       const report = await auditDependencies({ path, osvDb });

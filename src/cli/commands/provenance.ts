@@ -90,7 +90,7 @@ export function provenanceCommand(io: CliIo, setExit: (code: number) => void): C
     .option('--password-env <var>', 'environment variable holding the private key password')
     .option('-o, --output <file>', 'write the bundle to a file instead of standard output')
     .option('-q, --quiet', 'no summary on standard error')
-    .addCommand(verify.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }))
+    .addCommand(verify)
     .action(async (flags: ProvenanceFlags) => {
       if (flags.model === undefined) throw new BulwarkError('USAGE', 'provenance needs the trained model: --model DIR');
       if (flags.key === undefined) throw new BulwarkError('USAGE', 'provenance is signed: give the private key with --key KEY.pem');
