@@ -22,7 +22,7 @@ export function signerNames(config: ProjectConfig): Record<string, string> {
  * decided; otherwise (the policy could not be evaluated, or an injected gate decided) one built
  * from the check's reasons, so `verdict.json` always says why and is never a silent pass.
  */
-export function policyVerdictOf(verdict: CheckVerdict, today: string): PolicyVerdict {
+function policyVerdictOf(verdict: CheckVerdict, today: string): PolicyVerdict {
   if (verdict.policy !== undefined) return verdict.policy;
   const effect: PolicyReason['effect'] = verdict.verdict === 'pass' ? 'info' : verdict.verdict;
   return {

@@ -15,12 +15,11 @@ export {
 } from './config.js';
 export { CHECK_ANALYSERS, mergeReports, type Analyser, type AnalyserContext } from './analysers.js';
 export { portableReport, projectPath } from './portable.js';
-export { evidenceDirectorySink, policyVerdictOf, signerNames } from './evidence-sink.js';
+export { evidenceDirectorySink } from './evidence-sink.js';
 export { policyGate, STARTER_POLICY_PATH, STARTER_POLICY_SOURCE } from './policy-gate.js';
 export {
   runCheck,
   failedAnalyserReport,
-  isoDay,
   DEFAULT_CHECK_OPTIONS,
   type CheckOptions,
   type CheckResult,

@@ -138,7 +138,7 @@ function statusOf(report: Report): CheckEntryStatus {
 }
 
 /** `YYYY-MM-DD` of a date in UTC. */
-export function isoDay(d: Date): string {
+function isoDay(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 

@@ -27,7 +27,7 @@ const EFFECT_ICON: Record<PolicyReason['effect'], string> = { fail: '❌', incom
  * (GitHub renders inline HTML in summaries and comments, and report text is untrusted), and the
  * characters that break tables or inline code are escaped.
  */
-export function mdText(text: string): string {
+function mdText(text: string): string {
   return text
     .replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))
     .replace(/([\\`*_[\]|#~])/g, '\\$1')

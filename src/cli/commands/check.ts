@@ -5,7 +5,7 @@ import { SEVERITIES } from '../../report/types.js';
 import { verdictExitCode, wantsColour, type CliIo } from '../io.js';
 
 /** Output formats of `bulwark check`. */
-export const CHECK_FORMATS = ['text', 'json'] as const;
+const CHECK_FORMATS = ['text', 'json'] as const;
 type CheckFormat = (typeof CHECK_FORMATS)[number];
 
 interface CheckFlags {
@@ -16,7 +16,7 @@ interface CheckFlags {
 }
 
 /** The machine-readable result: verdict, reasons and one summary row per analyser. */
-export function checkResultJson(result: CheckResult): string {
+function checkResultJson(result: CheckResult): string {
   const doc = {
     verdict: result.verdict.verdict,
     reasons: result.verdict.reasons,

@@ -6,7 +6,7 @@ import { EXIT, exitIncompleteOnInputError, wantsColour, type CliIo } from '../io
 import { REPORT_FORMATS, renderReport, type ReportFormat, reportExitCode } from '../render-report.js';
 
 /** Output formats of `bulwark data profile`. */
-export const PROFILE_FORMATS = ['json', 'html'] as const;
+const PROFILE_FORMATS = ['json', 'html'] as const;
 
 interface ProfileFlags {
   format: (typeof PROFILE_FORMATS)[number];

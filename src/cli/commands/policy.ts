@@ -10,7 +10,7 @@ import { EXIT, verdictExitCode, wantsColour, type CliIo } from '../io.js';
 import { attestTrustFrom } from './attest.js';
 
 /** Output formats of `bulwark policy eval`. */
-export const POLICY_FORMATS = ['text', 'json', 'markdown'] as const;
+const POLICY_FORMATS = ['text', 'json', 'markdown'] as const;
 type PolicyFormat = (typeof POLICY_FORMATS)[number];
 
 interface EvalFlags {

@@ -7,12 +7,8 @@ import { scan } from '../../scan/scan.js';
 import { wantsColour, type CliIo } from '../io.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat, reportExitCode } from '../render-report.js';
 
-/** Output formats of `bulwark scan`. */
-export const SCAN_FORMATS = REPORT_FORMATS;
-type ScanFormat = ReportFormat;
-
 interface ScanFlags {
-  format: ScanFormat;
+  format: ReportFormat;
   output?: string;
   failOn?: Severity | 'none';
   config?: string;
@@ -26,7 +22,7 @@ export function scanCommand(io: CliIo, setExit: (code: number) => void): Command
   return new Command('scan')
     .description('Scan model files and directories for code-execution payloads, without loading them.')
     .argument('<paths...>', 'files or directories (scanned recursively)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(SCAN_FORMATS).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: high, or the config file\'s failOn)').choices([
