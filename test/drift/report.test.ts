@@ -82,7 +82,12 @@ describe('driftReport', () => {
   it('per-column method override, corrections and a bad column name', async () => {
     const r = await driftReport({ reference: REF, current: SHIFTED, methods: { income: 'psi', age: 'wasserstein' }, correction: 'bonferroni' });
     expect(r.drift.columns.find((c) => c.column === 'income')!.method).toBe('psi');
+    // Bonferroni: each p-value times the number of p-value tests, capped at 1.
+    const tested = r.drift.columns.filter((c) => c.pValue !== undefined && !Number.isNaN(c.pValue));
+    expect(tested.length).toBeGreaterThan(1);
+    for (const c of tested) expect(c.adjustedPValue).toBe(Math.min(1, c.pValue! * tested.length));
     const bh = await driftReport({ reference: REF, current: SHIFTED, correction: 'bh' });
+    expect(bh.drift.columns.filter((c) => c.pValue !== undefined).length).toBeGreaterThan(1);
     for (const c of bh.drift.columns) if (c.pValue !== undefined) expect(c.adjustedPValue!).toBeGreaterThanOrEqual(c.pValue);
     await expect(driftReport({ reference: REF, current: SHIFTED, columns: ['nope'] })).rejects.toSatisfy((e: unknown) => isBulwarkError(e, 'USAGE') && /ref\.csv.*nope/.test((e as Error).message));
   });
