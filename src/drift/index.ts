@@ -2,7 +2,7 @@
  * Drift and anomaly monitoring (Bulwark issue 6): batch drift reports between a reference (data or
  * saved profile) and current data, and a streaming monitor over prediction logs.
  */
-export { driftReport, buildReferenceProfile, sha256File, DEFAULT_DRIFT_SHARE_THRESHOLD, DEFAULT_CORRECTION } from './report.js';
+export { driftReport, buildReferenceProfile, isProfileFile, DEFAULT_DRIFT_SHARE_THRESHOLD, DEFAULT_CORRECTION } from './report.js';
 export type { DriftReport, DriftReportOptions, BuildReferenceProfileOptions } from './report.js';
 export { renderDriftHtml } from './html.js';
 export { DRIFT_RULES } from './rules.js';

@@ -45,9 +45,6 @@ export interface DriftReportOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** sha256 of a file, streamed (the dataset digest of src/data/source.ts). */
-export { sha256File };
-
 /** True when the file is a saved drift profile (sniffed from its first bytes). */
 export async function isProfileFile(path: string): Promise<boolean> {
   try {

@@ -8,12 +8,12 @@ import {
   createMonitorMetrics,
   createWebhookSink,
   followLines,
+  isProfileFile,
   readProfile,
   serveMetrics,
   type DriftAlert,
   type DriftProfile,
 } from '../../drift/index.js';
-import { isProfileFile } from '../../drift/report.js';
 import { EXIT, exitIncompleteOnInputError, type CliIo } from '../io.js';
 
 interface MonitorFlags {
