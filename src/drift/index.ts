@@ -12,11 +12,10 @@ export {
   parseProfile,
   readProfile,
   serialiseProfile,
-  type ProfileSettings,
 } from './profile.js';
 export { defaultMethod, DEFAULT_ALPHA, DEFAULT_JS_THRESHOLD, DEFAULT_WASSERSTEIN_THRESHOLD, DEFAULT_PSI_THRESHOLD, SMALL_SAMPLE_MAX } from './compare.js';
 export { COLUMN_KINDS, CORRECTIONS, DRIFT_METHODS } from './types.js';
-export type { ColumnDriftResult, ColumnKind, ColumnProfile, Correction, DriftDetails, DriftMethod, DriftProfile, PcaModel } from './types.js';
+export type { ColumnDriftResult, ColumnKind, ColumnProfile, Correction, DriftDetails, DriftMethod, DriftProfile, PcaModel, ProfileSettings } from './types.js';
 export * as driftStats from './stats/index.js';
 export {
   createMonitor,

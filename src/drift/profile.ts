@@ -11,7 +11,7 @@ import { seededRandom } from '../stats/random.js';
 import { fitPca } from './pca.js';
 import { isNumericKind, sortedValues, type RawColumn, type RawDataset } from './read.js';
 import type { BinnedSample } from './stats/index.js';
-import { COLUMN_KINDS, type ColumnProfile, type DriftProfile, type NumericProfile } from './types.js';
+import { COLUMN_KINDS, type ColumnProfile, type DriftProfile, type NumericProfile, type ProfileSettings } from './types.js';
 
 /** Fine bins per continuous column (Wasserstein from bins). */
 export const DEFAULT_FINE_BINS = 100;
@@ -25,14 +25,6 @@ export const DEFAULT_CONFIDENCE_THRESHOLD = 0.9;
 export const PROFILE_QUANTILES = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1];
 /** Seed of the profile's row sample (deterministic output). */
 export const SAMPLE_SEED = 0x5eed;
-
-/** Settings of a profile. */
-export interface ProfileSettings {
-  fineBins: number;
-  sampleSize: number;
-  topK: number;
-  confidenceThreshold: number;
-}
 
 /** Default {@link ProfileSettings}. */
 export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = {

@@ -10,11 +10,11 @@ import { compareFindings, finaliseFindings, type FindingDraft, type Report, type
 import { VERSION } from '../version.js';
 import { applyCorrection, compareColumn, DEFAULT_ALPHA, hasPValue } from './compare.js';
 import { pcaDrift } from './pca.js';
-import { countHighConfidence, looksLikeProfile, profileFromDataset, readProfile, type ProfileSettings } from './profile.js';
+import { countHighConfidence, looksLikeProfile, profileFromDataset, readProfile } from './profile.js';
 import { isNumericKind, readDataset, sortedValues, type RawDataset } from './read.js';
 import { twoProportionZ } from './stats/index.js';
 import { DRIFT_RULES } from './rules.js';
-import type { ColumnDriftResult, ColumnKind, Correction, DriftDetails, DriftMethod, DriftProfile } from './types.js';
+import type { ColumnDriftResult, ColumnKind, Correction, DriftDetails, DriftMethod, DriftProfile, ProfileSettings } from './types.js';
 
 /** Share of drifted columns at which the dataset counts as drifted (Evidently's default). */
 export const DEFAULT_DRIFT_SHARE_THRESHOLD = 0.5;

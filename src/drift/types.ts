@@ -74,12 +74,20 @@ export interface PcaModel {
   errorStd: number;
 }
 
+/** Settings of a profile (defaults: `DEFAULT_PROFILE_SETTINGS` in profile.ts). */
+export interface ProfileSettings {
+  fineBins: number;
+  sampleSize: number;
+  topK: number;
+  confidenceThreshold: number;
+}
+
 /** A saved reference: everything `bulwark drift` and `bulwark monitor` need, without the raw data. */
 export interface DriftProfile {
   format: 'bulwark-drift-profile';
   version: 1;
   source: { name: string; sha256: string; rows: number };
-  settings: { fineBins: number; sampleSize: number; topK: number; confidenceThreshold: number };
+  settings: ProfileSettings;
   columns: ColumnProfile[];
   pca?: PcaModel;
 }
