@@ -261,6 +261,19 @@ describe('limits', () => {
     expect(first(facts).opcodeCount).toBeLessThanOrEqual(limits.maxOpcodes ?? Infinity);
   });
 
+  it.each([
+    ['maxMemo', { maxMemo: 1 }, [op('NONE'), op('PUT', '0'), op('PUT', '1'), STOP], 'memo limit (1) reached'],
+    ['maxDepth', { maxDepth: 2 }, [op('MARK'), op('NONE'), op('TUPLE1'), op('TUPLE1'), op('INST', 'a', 'B'), STOP], 'value nesting limit (2) reached'],
+  ] as const)('stops at %s on a protocol 0 opcode, at that opcode', async (limit, limits: Partial<Limits>, parts, message) => {
+    const facts = await parse([...parts], limits);
+    const s = first(facts);
+    // The limit is hit on the last opcode before STOP.
+    const at = offsets([...parts])[parts.length - 2];
+    expect(facts.limitHit).toEqual({ limit, offset: at });
+    expect(s.error).toEqual({ offset: at, kind: 'limit', message });
+    expect(s.opcodeCount).toBe(parts.length - 2);
+  });
+
   it('stops at timeoutMs using the injected clock', async () => {
     const parts: AsmPart[] = [op('EMPTY_LIST'), op('MARK')];
     for (let i = 0; i < 70_000; i++) parts.push(op('NONE'));

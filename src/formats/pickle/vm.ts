@@ -132,6 +132,30 @@ function limitFail(vm: Vm, offset: number, limit: string, message: string, count
   return fail(vm, offset, 'limit', message, count);
 }
 
+function depthLimit(vm: Vm, offset: number, count: number): number {
+  return limitFail(vm, offset, 'maxDepth', `value nesting limit (${vm.limits.maxDepth}) reached`, count);
+}
+
+function memoLimit(vm: Vm, offset: number, count: number): number {
+  return limitFail(vm, offset, 'maxMemo', `memo limit (${vm.limits.maxMemo}) reached`, count);
+}
+
+/** True when storing memo key `idx` would exceed `limits.maxMemo` (overwriting a key never does). */
+function memoFull(vm: Vm, idx: number): boolean {
+  return !vm.memo.has(idx) && vm.memo.size >= vm.limits.maxMemo;
+}
+
+/** The stack index below which the innermost MARK fences (0 when there is no MARK). */
+function topMark(marks: readonly number[]): number {
+  return marks.length > 0 ? (marks[marks.length - 1] as number) : 0;
+}
+
+/** Pops the innermost MARK and returns the new fence. */
+function popMark(marks: number[]): number {
+  marks.pop();
+  return topMark(marks);
+}
+
 /** Records an oddity that CPython would raise on but that does not stop the scan. */
 export function noteAnomaly(stream: PickleStream, offset: number, message: string): void {
   const list = (stream.anomalies ??= []);
@@ -334,7 +358,7 @@ export function runVm(vm: Vm, win: Window): number {
   const atEof = base + buf.length >= vm.limit;
   let p = vm.pos - base;
   let count = stream.opcodeCount;
-  let fence = marks.length > 0 ? (marks[marks.length - 1] as number) : 0;
+  let fence = topMark(marks);
   const checkAt = count + CHECK_EVERY;
 
   for (;;) {
@@ -359,7 +383,6 @@ export function runVm(vm: Vm, win: Window): number {
     // Length-prefixed payloads are handled after the switch: header size and payload length.
     let hlen = -1;
     let plen = 0;
-    // Text-argument opcodes: the line(s) after the opcode, without the newline.
     switch (op) {
       case 0x28: // MARK
         if (marks.length >= maxDepth) return limitFail(vm, opOff, 'maxDepth', `MARK nesting limit (${maxDepth}) reached`, count);
@@ -375,16 +398,13 @@ export function runVm(vm: Vm, win: Window): number {
         return SIG_STOP;
       case 0x30: // POP
         if (stack.length > fence) stack.pop();
-        else if (marks.length > 0) {
-          marks.pop();
-          fence = marks.length > 0 ? (marks[marks.length - 1] as number) : 0;
-        } else return fail(vm, opOff, 'malformed', 'POP on an empty stack (stack underflow)', count);
+        else if (marks.length > 0) fence = popMark(marks);
+        else return fail(vm, opOff, 'malformed', 'POP on an empty stack (stack underflow)', count);
         break;
       case 0x31: // POP_MARK
         if (marks.length === 0) return fail(vm, opOff, 'malformed', 'MARK not found for POP_MARK', count);
         stack.length = fence;
-        marks.pop();
-        fence = marks.length > 0 ? (marks[marks.length - 1] as number) : 0;
+        fence = popMark(marks);
         break;
       case 0x32: // DUP
         if (stack.length <= fence) return fail(vm, opOff, 'malformed', 'DUP on an empty stack (stack underflow)', count);
@@ -438,7 +458,7 @@ export function runVm(vm: Vm, win: Window): number {
         const n = op - 0x84;
         if (stack.length - fence < n) return fail(vm, opOff, 'malformed', `${opName(op)} needs ${n} items on the stack (stack underflow)`, count);
         const t = tupleValue(stack.splice(stack.length - n, n));
-        if (depthOf(t) > maxDepth) return limitFail(vm, opOff, 'maxDepth', `value nesting limit (${maxDepth}) reached`, count);
+        if (depthOf(t) > maxDepth) return depthLimit(vm, opOff, count);
         stack.push(t);
         break;
       }
@@ -449,8 +469,7 @@ export function runVm(vm: Vm, win: Window): number {
         // FROZENSET
         if (marks.length === 0) return fail(vm, opOff, 'malformed', `MARK not found for ${opName(op)}`, count);
         const items = stack.splice(fence);
-        marks.pop();
-        fence = marks.length > 0 ? (marks[marks.length - 1] as number) : 0;
+        fence = popMark(marks);
         let v: Value;
         if (op === 0x74) v = tupleValue(items);
         else if (op === 0x6c) {
@@ -462,7 +481,7 @@ export function runVm(vm: Vm, win: Window): number {
           addEntries(d, items);
           v = d;
         } else v = { k: 'set', n: items.length, frozen: true };
-        if (depthOf(v) > maxDepth) return limitFail(vm, opOff, 'maxDepth', `value nesting limit (${maxDepth}) reached`, count);
+        if (depthOf(v) > maxDepth) return depthLimit(vm, opOff, count);
         stack.push(v);
         break;
       }
@@ -476,7 +495,7 @@ export function runVm(vm: Vm, win: Window): number {
           target.n += 1;
           const d = depthOf(item) + 1;
           if (d > target.d) target.d = d;
-          if (d > maxDepth) return limitFail(vm, opOff, 'maxDepth', `value nesting limit (${maxDepth}) reached`, count);
+          if (d > maxDepth) return depthLimit(vm, opOff, count);
         }
         break;
       }
@@ -486,8 +505,7 @@ export function runVm(vm: Vm, win: Window): number {
         // SETITEMS
         if (marks.length === 0) return fail(vm, opOff, 'malformed', `MARK not found for ${opName(op)}`, count);
         const items = stack.splice(fence);
-        marks.pop();
-        fence = marks.length > 0 ? (marks[marks.length - 1] as number) : 0;
+        fence = popMark(marks);
         if (stack.length <= fence) return fail(vm, opOff, 'malformed', `${opName(op)} needs a container below the MARK (stack underflow)`, count);
         const target = stack[stack.length - 1] as Value;
         if (op === 0x75) {
@@ -502,7 +520,7 @@ export function runVm(vm: Vm, win: Window): number {
           }
           target.n += items.length;
         } else if (op === 0x90 && target.k === 'set') target.n += items.length;
-        if (depthOf(target) > maxDepth) return limitFail(vm, opOff, 'maxDepth', `value nesting limit (${maxDepth}) reached`, count);
+        if (depthOf(target) > maxDepth) return depthLimit(vm, opOff, count);
         break;
       }
       case 0x73: {
@@ -513,7 +531,7 @@ export function runVm(vm: Vm, win: Window): number {
         const target = stack[stack.length - 1] as Value;
         if (target.k === 'dict') {
           addEntries(target, [key, value]);
-          if (target.d > maxDepth) return limitFail(vm, opOff, 'maxDepth', `value nesting limit (${maxDepth}) reached`, count);
+          if (target.d > maxDepth) return depthLimit(vm, opOff, count);
         }
         break;
       }
@@ -535,7 +553,7 @@ export function runVm(vm: Vm, win: Window): number {
         const idx = w === 1 ? (buf[p] as number) : view.getUint32(p, true);
         p += w;
         if (stack.length <= fence) return fail(vm, opOff, 'malformed', `${opName(op)} on an empty stack (stack underflow)`, count);
-        if (!memo.has(idx) && memo.size >= limits.maxMemo) return limitFail(vm, opOff, 'maxMemo', `memo limit (${limits.maxMemo}) reached`, count);
+        if (memoFull(vm, idx)) return memoLimit(vm, opOff, count);
         memo.set(idx, stack[stack.length - 1] as Value);
         break;
       }
@@ -543,7 +561,7 @@ export function runVm(vm: Vm, win: Window): number {
         // MEMOIZE: the key is the memo's current size, as in `memo[len(memo)] = stack[-1]`.
         if (stack.length <= fence) return fail(vm, opOff, 'malformed', 'MEMOIZE on an empty stack (stack underflow)', count);
         const idx = memo.size;
-        if (!memo.has(idx) && memo.size >= limits.maxMemo) return limitFail(vm, opOff, 'maxMemo', `memo limit (${limits.maxMemo}) reached`, count);
+        if (memoFull(vm, idx)) return memoLimit(vm, opOff, count);
         memo.set(idx, stack[stack.length - 1] as Value);
         break;
       }
@@ -608,7 +626,7 @@ export function runVm(vm: Vm, win: Window): number {
         const args = stack.pop() as Value;
         const fn = stack.pop() as Value;
         const r = invoke(vm, 'REDUCE', opOff, fn, args);
-        if (r === undefined) return limitFail(vm, opOff, 'maxDepth', `value nesting limit (${maxDepth}) reached`, count);
+        if (r === undefined) return depthLimit(vm, opOff, count);
         stack.push(r);
         if (!vm.trial) {
           const payload = nestedPayload(fn, args);
@@ -631,7 +649,7 @@ export function runVm(vm: Vm, win: Window): number {
         const cls = stack.pop() as Value;
         const all = kwargs === undefined ? args : tupleValue([args, kwargs]);
         const r = invoke(vm, op === 0x81 ? 'NEWOBJ' : 'NEWOBJ_EX', opOff, cls, all);
-        if (r === undefined) return limitFail(vm, opOff, 'maxDepth', `value nesting limit (${maxDepth}) reached`, count);
+        if (r === undefined) return depthLimit(vm, opOff, count);
         stack.push(r);
         break;
       }
@@ -639,12 +657,11 @@ export function runVm(vm: Vm, win: Window): number {
         // OBJ
         if (marks.length === 0) return fail(vm, opOff, 'malformed', 'MARK not found for OBJ', count);
         const items = stack.splice(fence);
-        marks.pop();
-        fence = marks.length > 0 ? (marks[marks.length - 1] as number) : 0;
+        fence = popMark(marks);
         const cls = items.shift();
         if (cls === undefined) return fail(vm, opOff, 'malformed', 'OBJ needs a class after MARK', count);
         const r = invoke(vm, 'OBJ', opOff, cls, tupleValue(items));
-        if (r === undefined) return limitFail(vm, opOff, 'maxDepth', `value nesting limit (${maxDepth}) reached`, count);
+        if (r === undefined) return depthLimit(vm, opOff, count);
         stack.push(r);
         break;
       }
@@ -658,7 +675,7 @@ export function runVm(vm: Vm, win: Window): number {
           inst.state = state;
           const d = depthOf(state) + 1;
           if (d > inst.d) inst.d = d;
-          if (d > maxDepth) return limitFail(vm, opOff, 'maxDepth', `value nesting limit (${maxDepth}) reached`, count);
+          if (d > maxDepth) return depthLimit(vm, opOff, count);
           if (!vm.trial && isJoblibWrapper(inst)) {
             vm.pending = { kind: 'joblib', buildOffset: opOff, wrapper: inst };
             vm.pos = base + p;
@@ -714,9 +731,10 @@ export function runVm(vm: Vm, win: Window): number {
         const line = buf.subarray(p, nl1);
         const r = textOp(vm, op, opOff, line, lines === 2 ? buf.subarray(nl1 + 1, nl2) : undefined, fence);
         if (typeof r === 'string') return fail(vm, opOff, 'malformed', r, count);
-        if (r === LIMIT) return fail(vm, opOff, 'limit', vm.stream.error?.message ?? 'limit', count);
+        if (r === MEMO_FULL) return memoLimit(vm, opOff, count);
+        if (r === TOO_DEEP) return depthLimit(vm, opOff, count);
         if (r === MARK_MISSING) return fail(vm, opOff, 'malformed', `MARK not found for ${code.name}`, count);
-        if (r === POPPED_MARK) fence = marks.length > 0 ? (marks[marks.length - 1] as number) : 0;
+        if (r === POPPED_MARK) fence = topMark(marks);
         p = nl2 + 1;
         break;
       }
@@ -745,10 +763,11 @@ export function runVm(vm: Vm, win: Window): number {
   }
 }
 
-const LIMIT = 1;
-const MARK_MISSING = 2;
-const POPPED_MARK = 3;
 const OK = 0;
+const MARK_MISSING = 1;
+const POPPED_MARK = 2;
+const MEMO_FULL = 3;
+const TOO_DEEP = 4;
 
 function memoGet(vm: Vm, idx: number, offset: number): Value {
   const v = vm.memo.get(idx);
@@ -881,11 +900,7 @@ function textOp(vm: Vm, op: number, offset: number, line: Uint8Array, line2: Uin
       if (idx === undefined) return 'PUT argument is not an integer';
       if (idx < 0) return 'negative PUT argument';
       if (stack.length <= fence) return 'PUT on an empty stack (stack underflow)';
-      if (!vm.memo.has(idx) && vm.memo.size >= vm.limits.maxMemo) {
-        vm.limitName = 'maxMemo';
-        vm.stream.error = { offset, kind: 'limit', message: `memo limit (${vm.limits.maxMemo}) reached` };
-        return LIMIT;
-      }
+      if (memoFull(vm, idx)) return MEMO_FULL;
       vm.memo.set(idx, stack[stack.length - 1] as Value);
       return OK;
     }
@@ -912,11 +927,7 @@ function textOp(vm: Vm, op: number, offset: number, line: Uint8Array, line2: Uin
       const items = stack.splice(fence);
       marks.pop();
       const r = invoke(vm, 'INST', offset, g, tupleValue(items));
-      if (r === undefined) {
-        vm.limitName = 'maxDepth';
-        vm.stream.error = { offset, kind: 'limit', message: `value nesting limit (${vm.limits.maxDepth}) reached` };
-        return LIMIT;
-      }
+      if (r === undefined) return TOO_DEEP;
       stack.push(r);
       return POPPED_MARK;
     }
