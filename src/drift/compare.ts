@@ -78,23 +78,26 @@ function fmtEdge(x: number): string {
   return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : String(Number(x.toPrecision(3)));
 }
 
-function numericResult(o: CompareColumnOptions, method: DriftMethod): Omit<ColumnDriftResult, 'column' | 'kind' | 'role' | 'missingShare'> {
+type ColumnBody = Omit<ColumnDriftResult, 'column' | 'kind' | 'role' | 'missingShare'>;
+
+/** A numeric column that cannot be tested: no reference values, or no current ones. */
+function untestedNumeric(o: CompareColumnOptions, current: number): ColumnBody {
+  return { method: 'none', statistic: Number.NaN, threshold: 0, drifted: false, n: { reference: o.reference.count, current }, binning: 'none', psi: Number.NaN, unseenShare: 0, histogram: { labels: [], reference: [], current: [] } };
+}
+
+function numericResult(o: CompareColumnOptions, method: DriftMethod): ColumnBody {
   const ref = o.reference.numeric;
   const values = o.current.values ?? new Float64Array(0);
-  if (!ref || ref.fineEdges.length === 0) {
-    return { method: 'none', statistic: Number.NaN, threshold: 0, drifted: false, n: { reference: o.reference.count, current: o.current.count }, binning: 'none', psi: Number.NaN, unseenShare: 0, histogram: { labels: [], reference: [], current: [] } };
-  }
+  if (!ref || ref.fineEdges.length === 0) return untestedNumeric(o, o.current.count);
   // Only KS needs the current values in order; everything else is counted in one unsorted pass.
   const binned = binUnsorted(values, ref.fineEdges, ref.decileEdges);
-  const cur = { length: binned.count };
-  if (cur.length === 0) {
-    return { method: 'none', statistic: Number.NaN, threshold: 0, drifted: false, n: { reference: o.reference.count, current: 0 }, binning: 'none', psi: Number.NaN, unseenShare: 0, histogram: { labels: [], reference: [], current: [] } };
-  }
+  const nCur = binned.count;
+  if (nCur === 0) return untestedNumeric(o, 0);
   const curFine = binned.fine;
   const refFine = { counts: ref.fineCounts, under: { count: 0, sumDistance: 0 }, over: { count: 0, sumDistance: 0 }, total: o.reference.count };
   const curDeciles = binned.deciles;
   const psi = populationStabilityIndex(ref.decileCounts, curDeciles);
-  const unseenShare = (curFine.under.count + curFine.over.count) / cur.length;
+  const unseenShare = (curFine.under.count + curFine.over.count) / nCur;
   const group = Math.max(1, Math.ceil(ref.fineCounts.length / HISTOGRAM_BINS));
   const labels: string[] = [];
   const hr: number[] = [];
@@ -128,28 +131,28 @@ function numericResult(o: CompareColumnOptions, method: DriftMethod): Omit<Colum
       const refSorted = o.referenceSorted ?? Float64Array.from(ref.sample).sort();
       const r = ksTwoSample(refSorted, sortedFinite(values));
       const binning = o.referenceSorted ? `raw (${r.mode} p-value)` : `reference sample of ${refSorted.length} (${r.mode} p-value)`;
-      return { ...base, method, statistic: r.statistic, pValue: r.pValue, threshold: o.alpha, drifted: r.pValue < o.alpha, n: { reference: refSorted.length, current: cur.length }, binning };
+      return { ...base, method, statistic: r.statistic, pValue: r.pValue, threshold: o.alpha, drifted: r.pValue < o.alpha, n: { reference: refSorted.length, current: nCur }, binning };
     }
     case 'wasserstein': {
       const w = wassersteinBinned(ref.fineEdges, refFine, curFine) / (ref.std > 0 ? ref.std : 1);
-      return { ...base, method, statistic: w, threshold: DEFAULT_WASSERSTEIN_THRESHOLD, drifted: w >= DEFAULT_WASSERSTEIN_THRESHOLD, n: { reference: o.reference.count, current: cur.length }, binning: `fine-${bins} (normalised by reference std)` };
+      return { ...base, method, statistic: w, threshold: DEFAULT_WASSERSTEIN_THRESHOLD, drifted: w >= DEFAULT_WASSERSTEIN_THRESHOLD, n: { reference: o.reference.count, current: nCur }, binning: `fine-${bins} (normalised by reference std)` };
     }
     case 'psi':
-      return { ...base, method, statistic: psi, threshold: DEFAULT_PSI_THRESHOLD, drifted: psi >= DEFAULT_PSI_THRESHOLD, n: { reference: o.reference.count, current: cur.length }, binning: 'reference deciles' };
+      return { ...base, method, statistic: psi, threshold: DEFAULT_PSI_THRESHOLD, drifted: psi >= DEFAULT_PSI_THRESHOLD, n: { reference: o.reference.count, current: nCur }, binning: 'reference deciles' };
     case 'jensen-shannon': {
       const r = [0, ...ref.fineCounts, 0];
       const c = [curFine.under.count, ...Array.from(curFine.counts), curFine.over.count];
       const js = jensenShannon(r, c);
-      return { ...base, method, statistic: js, threshold: DEFAULT_JS_THRESHOLD, drifted: js >= DEFAULT_JS_THRESHOLD, n: { reference: o.reference.count, current: cur.length }, binning: `fine-${bins}+tails` };
+      return { ...base, method, statistic: js, threshold: DEFAULT_JS_THRESHOLD, drifted: js >= DEFAULT_JS_THRESHOLD, n: { reference: o.reference.count, current: nCur }, binning: `fine-${bins}+tails` };
     }
     case 'chi-square': {
       const r = chiSquareHomogeneity(ref.decileCounts, curDeciles);
-      return { ...base, method, statistic: r.statistic, pValue: r.pValue ?? 1, threshold: o.alpha, drifted: (r.pValue ?? 1) < o.alpha, n: { reference: o.reference.count, current: cur.length }, binning: 'reference deciles' };
+      return { ...base, method, statistic: r.statistic, pValue: r.pValue ?? 1, threshold: o.alpha, drifted: (r.pValue ?? 1) < o.alpha, n: { reference: o.reference.count, current: nCur }, binning: 'reference deciles' };
     }
     case 'z-test':
     case 'none':
       if (method === 'z-test') throw new BulwarkError('USAGE', `column "${o.reference.name}": the z-test needs a binary column, not ${o.reference.kind}`);
-      return { ...base, method, statistic: Number.NaN, threshold: 0, drifted: false, n: { reference: o.reference.count, current: cur.length }, binning: `fine-${bins}` };
+      return { ...base, method, statistic: Number.NaN, threshold: 0, drifted: false, n: { reference: o.reference.count, current: nCur }, binning: `fine-${bins}` };
     default: {
       const never: never = method;
       return never;
@@ -157,7 +160,7 @@ function numericResult(o: CompareColumnOptions, method: DriftMethod): Omit<Colum
   }
 }
 
-function categoricalResult(o: CompareColumnOptions, method: DriftMethod): Omit<ColumnDriftResult, 'column' | 'kind' | 'role' | 'missingShare'> {
+function categoricalResult(o: CompareColumnOptions, method: DriftMethod): ColumnBody {
   const ref = o.reference.categorical ?? { values: [], counts: [], other: 0, distinct: 0 };
   const curCounts = o.current.counts ?? new Map<string, number>();
   const known = new Map(ref.values.map((v, i) => [v, i]));
