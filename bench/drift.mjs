@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Drift benchmark: `npm run build && node bench/drift.mjs` (flags: --rows N (default 1,000,000), --quick = 100k rows
-// and docs untouched, --write-docs = update docs/BENCHMARKS.md even with --quick, --no-power).
+// Drift benchmark: `npm run build && node bench/drift.mjs` (flags: --rows N (default 1,000,000), --events N (monitor
+// log lines, default 200,000), --quick = 100k rows, 50k events and docs untouched, --write-docs = update
+// docs/BENCHMARKS.md even with --quick, --no-power).
 //
 // 1. End to end, from files: two Parquet files (reference and current, N rows x 20 DOUBLE columns, written once with
 //    DuckDB under bench/.work/), `driftReport()` from dist/ with the KS test forced on every column (read, profile,
