@@ -1,5 +1,4 @@
-import type { Location } from '../../report/types.js';
-import { defineRuleMeta } from '../meta.js';
+import { defineRuleMeta, locationIn } from '../meta.js';
 import type { FileFacts, Rule } from '../types.js';
 
 /**
@@ -32,8 +31,6 @@ export const extensionMismatchRule: Rule<FileFacts> = {
   *check(facts, ctx) {
     const promise = EXTENSION_FORMATS[facts.extension];
     if (!promise || promise.formats.includes(facts.detected)) return;
-    const location: Location = { uri: ctx.uri };
-    if (ctx.member !== undefined) location.member = ctx.member;
     const danger = facts.executable && promise.safe;
     yield {
       ruleId: 'BW-FMT-001',
@@ -41,7 +38,7 @@ export const extensionMismatchRule: Rule<FileFacts> = {
       message: danger
         ? `Named ${facts.extension}, a format that cannot run code, but the content is ${facts.detected}, which runs code when loaded. Tools that trust the extension skip it.`
         : `Named ${facts.extension} (expected ${promise.formats.join(' or ')}) but the content is ${facts.detected}.`,
-      location,
+      location: locationIn(ctx),
       evidence: { extension: facts.extension, detected: facts.detected },
       key: `${facts.extension}:${facts.detected}`,
     };

@@ -1,14 +1,8 @@
 import type { GlobalImport, Invocation, PickleFacts, PickleStream } from '../../formats/pickle/facts.js';
-import type { FindingDraft, Location } from '../../report/types.js';
-import { DESERIALISATION_TAGS, defineRuleMeta } from '../meta.js';
+import type { FindingDraft } from '../../report/types.js';
+import { DESERIALISATION_TAGS, defineRuleMeta, locationIn } from '../meta.js';
 import type { Rule, RuleContext } from '../types.js';
 import type { CallableVerdict } from './callable-policy.js';
-
-function at(ctx: RuleContext, offset: number): Location {
-  const loc: Location = { uri: ctx.uri, offset };
-  if (ctx.member !== undefined) loc.member = ctx.member;
-  return loc;
-}
 
 function fullName(g: GlobalImport): string {
   return `${g.module}.${g.name}`;
@@ -89,7 +83,7 @@ export const dangerousGlobalRule: Rule<PickleFacts> = {
       const d: FindingDraft = {
         ruleId: 'BW-PKL-001',
         message: `${name}${rawNote(j.g)} is ${callNote(j.call)}${streamNote(j.stream)}: ${j.verdict.reason} (matches ${j.verdict.matched}). Loading this file runs it.`,
-        location: at(ctx, j.g.offset),
+        location: locationIn(ctx, j.g.offset),
         evidence: { global: name, opcode: j.g.opcode, reason: j.verdict.reason, occurrences: j.count },
         key: name,
       };
@@ -110,7 +104,7 @@ export const unknownGlobalRule: Rule<PickleFacts> = {
       yield {
         ruleId: 'BW-PKL-002',
         message: `${name}${rawNote(j.g)} is ${callNote(j.call)}${streamNote(j.stream)}; it is on neither the allow-list nor the deny-list. Review it, then allow it in the config (allow: ["${name}"]) if it is expected.`,
-        location: at(ctx, j.g.offset),
+        location: locationIn(ctx, j.g.offset),
         evidence: { global: name, opcode: j.g.opcode, occurrences: j.count },
         key: name,
       };
@@ -128,7 +122,7 @@ export const dynamicImportRule: Rule<PickleFacts> = {
         yield {
           ruleId: 'BW-PKL-003',
           message: `STACK_GLOBAL at offset ${d.offset}${streamNote(s)} imports a callable whose name is only known at load time (${d.description}); static review cannot tell what runs.`,
-          location: at(ctx, d.offset),
+          location: locationIn(ctx, d.offset),
           evidence: { operands: d.description },
           key: d.description,
         };
@@ -148,7 +142,7 @@ export const extensionCodeRule: Rule<PickleFacts> = {
         yield {
           ruleId: 'BW-PKL-004',
           message: `${inv.opcode} at offset ${inv.offset}${streamNote(s)} calls the callable registered as copyreg extension code ${inv.callable.code}; the file does not say what that is (no standard registration exists), so the loader's environment decides what runs.`,
-          location: at(ctx, inv.offset),
+          location: locationIn(ctx, inv.offset),
           evidence: { code: inv.callable.code, opcode: inv.opcode },
           key: String(inv.callable.code),
         };
@@ -173,7 +167,7 @@ export const malformedRule: Rule<PickleFacts> = {
       yield {
         ruleId: 'BW-PKL-005',
         message: `Pickle${streamNote(s)} is ${s.error.kind} at offset ${s.error.offset}: ${s.error.message}. Python's unpickler runs every opcode before the break, so the globals found up to here are judged; scanners that reject broken pickles miss them.`,
-        location: at(ctx, s.error.offset),
+        location: locationIn(ctx, s.error.offset),
         evidence: { kind: s.error.kind, opcodes: s.opcodeCount },
         key: `${s.start}`,
       };
@@ -193,7 +187,7 @@ export const appendedStreamRule: Rule<PickleFacts> = {
     yield {
       ruleId: 'BW-PKL-006',
       message: `${appended.length} more pickle stream(s) follow the first STOP (the first at offset ${first.start}). A plain pickle holds one; loaders that read in a loop (and PyTorch's legacy loader) run the rest, while scanners that stop at STOP never see them.`,
-      location: at(ctx, first.start),
+      location: locationIn(ctx, first.start),
       evidence: { streams: facts.streams.length },
       key: 'appended',
     };
