@@ -1,6 +1,8 @@
 /**
- * A pickle assembler: opcodes in, raw pickle bytes out. Tests and fixture generators use it to
- * write exact (also deliberately broken) pickles without Python. It only encodes; it never loads.
+ * A pickle assembler: opcodes in, raw pickle bytes out. The parser's tests use it to write exact
+ * (also deliberately broken) pickles without Python. It only encodes; it never loads. The fixture
+ * generator test/fixtures/gen/make-malicious.mjs has its own assembler, so the committed fixtures
+ * do not depend on this one.
  */
 import { OPCODE_BY_NAME, type PickleOpName } from './opcodes.js';
 
