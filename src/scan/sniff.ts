@@ -4,6 +4,7 @@
  * 0/1 pickle check, which needs a bounded trial parse, runs last and only when nothing matched.
  */
 import { sniffGguf } from '../formats/gguf/index.js';
+import { sniffHdf5 } from '../formats/keras/index.js';
 import { sniffNpy } from '../formats/numpy/index.js';
 import { sniffOnnx } from '../formats/onnx/index.js';
 import { sniffGraphDef, sniffKerasMetadata, sniffSavedModel } from '../formats/tensorflow/index.js';
@@ -42,16 +43,9 @@ export interface FormatSniffer {
   sniff(head: Uint8Array, size: number): DetectedFormat | undefined;
 }
 
-const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
 function startsWith(head: Uint8Array, magic: readonly number[], at = 0): boolean {
   if (head.length < at + magic.length) return false;
   return magic.every((b, i) => head[at + i] === b);
-}
-
-/** HDF5 superblock signature at offset 0 (Keras .h5 files). */
-export function sniffHdf5(head: Uint8Array): boolean {
-  return startsWith(head, HDF5_MAGIC);
 }
 
 /** ELF, Mach-O (thin and fat) and PE executables and libraries. */
