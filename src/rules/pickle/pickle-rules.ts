@@ -1,4 +1,4 @@
-import type { GlobalImport, Invocation, PickleFacts, PickleStream } from '../../formats/pickle/facts.js';
+import type { GlobalImport, Invocation, PickleFacts, PickleStream } from '../../formats/pickle/index.js';
 import type { FindingDraft } from '../../report/types.js';
 import { DESERIALISATION_TAGS, defineRuleMeta, locationIn } from '../meta.js';
 import type { Rule, RuleContext } from '../types.js';
