@@ -151,7 +151,7 @@ export function callableOf(v: Value): CallableRef {
 const MAX_VIA = 200;
 
 /** `module.name(...)` for the call that produced a value, bounded (call chains nest). */
-export function viaOf(fn: CallableRef): string {
+function viaOf(fn: CallableRef): string {
   let s: string;
   switch (fn.kind) {
     case 'global':

@@ -55,9 +55,9 @@ const MAX_IN_WINDOW = 1 << 20;
 /** Bytes of a skipped payload brought into the window for its prefix. */
 const PREFIX_WANT = 4 * MAX_KEPT_CHARS;
 /** Longest text argument line (protocol 0) followed. */
-export const MAX_LINE = 64 << 20;
+const MAX_LINE = 64 << 20;
 /** Globals/invocations recorded per stream before only new names are kept. */
-export const MAX_RECORDED = 100_000;
+const MAX_RECORDED = 100_000;
 const MAX_ANOMALIES = 100;
 
 /** A window of the source: `buf[0]` is at absolute offset `base`. */
