@@ -3,7 +3,8 @@
  * with evidence. Everything is deterministic for a given seed.
  */
 import { isolationForestScores } from './isolation-forest.js';
-import { binomialLowerTail, binomialUpperTail, chiSquareSf, jsDistance, mad, median, sampleIndices, seededRandom } from './stats.js';
+import { chiSquareHomogeneity } from '../../drift/stats/distances.js';
+import { binomialLowerTail, binomialUpperTail, jsDistance, mad, median, sampleIndices, seededRandom } from './stats.js';
 import type { PoisonInput, PoisonOptions, PoisonResult, PoisonSuspicion } from './types.js';
 
 /** Defaults of {@link PoisonOptions}. */
@@ -356,21 +357,10 @@ function labelShift(input: PoisonInput, n: number, opts: Opts, metrics: Record<s
     if (nr === 0) continue;
     const p = e.counts.map((c) => c / ns);
     const q = rest.map((c) => c / nr);
-    const dist = jsDistance(p, q);
-    // Chi-square test of homogeneity on the 2 x L table (this source vs the rest).
-    let chi = 0;
-    let df = -1;
-    for (let j = 0; j < labels.length; j++) {
-      const col = (e.counts[j] ?? 0) + (rest[j] ?? 0);
-      if (col === 0) continue;
-      df++;
-      for (const [obs, rowTotal] of [[e.counts[j] ?? 0, ns], [rest[j] ?? 0, nr]] as const) {
-        const exp = (rowTotal * col) / (ns + nr);
-        chi += (obs - exp) ** 2 / exp;
-      }
-    }
-    // One label seen (df 0): no test is possible, so no shift is claimed.
-    const pValue = df > 0 ? chiSquareSf(chi, df) : 1;
+    const dist = jsDistance(e.counts, rest);
+    // Chi-square test of homogeneity on the 2 x L table (this source vs the rest); with one label
+    // seen (df 0) no test is possible and the p-value is 1, so no shift is claimed.
+    const { statistic: chi, pValue = 1 } = chiSquareHomogeneity(e.counts, rest);
     if (dist < opts.shiftJsDistance || pValue >= opts.shiftPValue) continue;
     metrics.poison_label_shift_sources = (metrics.poison_label_shift_sources ?? 0) + 1;
     const fmt = (d: number[]): string => labels.map((l, i) => `${l}=${round(d[i] ?? 0)}`).join(',');

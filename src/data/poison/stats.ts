@@ -1,5 +1,6 @@
 /** Small numeric helpers for the poisoning signals (no dependencies; deterministic). */
-import { logGamma } from '../../drift/stats/special.js';
+import { jensenShannon } from '../../drift/stats/distances.js';
+import { logBinomial } from '../../drift/stats/special.js';
 
 // The special functions are the drift module's (checked against SciPy); re-exported for the signals.
 export { chiSquareSf, gammaQ, logGamma } from '../../drift/stats/special.js';
@@ -37,12 +38,8 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
   if (k > n) return 0;
   if (p <= 0) return 0;
   if (p >= 1) return 1;
-  const lnN = logGamma(n + 1);
   let total = 0;
-  for (let i = k; i <= n; i++) {
-    const term = lnN - logGamma(i + 1) - logGamma(n - i + 1) + i * Math.log(p) + (n - i) * Math.log(1 - p);
-    total += Math.exp(term);
-  }
+  for (let i = k; i <= n; i++) total += Math.exp(logBinomial(n, i) + i * Math.log(p) + (n - i) * Math.log(1 - p));
   return Math.min(1, total);
 }
 
@@ -52,21 +49,15 @@ export function binomialLowerTail(k: number, n: number, p: number): number {
   if (k < 0) return 0;
   if (p <= 0) return 1;
   if (p >= 1) return 0;
-  const lnN = logGamma(n + 1);
   let total = 0;
-  for (let i = 0; i <= k; i++) total += Math.exp(lnN - logGamma(i + 1) - logGamma(n - i + 1) + i * Math.log(p) + (n - i) * Math.log(1 - p));
+  for (let i = 0; i <= k; i++) total += Math.exp(logBinomial(n, i) + i * Math.log(p) + (n - i) * Math.log(1 - p));
   return Math.min(1, total);
 }
 
-/** Jensen-Shannon distance (square root of the base-2 divergence, in [0, 1]) of two distributions. */
+/**
+ * Jensen-Shannon distance in base 2 (square root of the divergence in bits, in [0, 1]) of two count
+ * vectors: drift's natural-log {@link jensenShannon} scaled by 1/√ln 2.
+ */
 export function jsDistance(p: readonly number[], q: readonly number[]): number {
-  let d = 0;
-  for (let i = 0; i < p.length; i++) {
-    const a = p[i] ?? 0;
-    const b = q[i] ?? 0;
-    const m = (a + b) / 2;
-    if (a > 0) d += 0.5 * a * Math.log2(a / m);
-    if (b > 0) d += 0.5 * b * Math.log2(b / m);
-  }
-  return Math.sqrt(Math.max(0, d));
+  return jensenShannon(p, q) / Math.sqrt(Math.LN2);
 }
