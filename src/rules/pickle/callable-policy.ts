@@ -28,13 +28,13 @@ export interface CallablePolicy {
   judge(module: string, name: string): CallableVerdict;
 }
 
-interface PatternSet {
-  exact: Map<string, string>;
-  /** Module prefixes from `x.*` patterns, mapped to the pattern. */
-  prefixes: Map<string, string>;
+interface PatternSet<T> {
+  exact: Map<string, T>;
+  /** Module prefixes from `x.*` patterns, mapped to what the pattern stands for. */
+  prefixes: Map<string, T>;
 }
 
-function compile<T>(patterns: Iterable<[string, T]>): { exact: Map<string, T>; prefixes: Map<string, T> } {
+function compile<T>(patterns: Iterable<[string, T]>): PatternSet<T> {
   const exact = new Map<string, T>();
   const prefixes = new Map<string, T>();
   for (const [p, v] of patterns) {
@@ -68,7 +68,7 @@ export function compileCallablePolicy(opts: CallableListOptions = {}): CallableP
     ...DENIED_CALLABLES.map((e): [string, { reason: DenyVerdictReason; pattern: string }] => [e.pattern, e]),
     ...(opts.deny ?? []).map((p): [string, { reason: DenyVerdictReason; pattern: string }] => [p, { reason: 'user deny-list', pattern: p }]),
   ]);
-  const allow: PatternSet = compile<string>([...ALLOWED_CALLABLES, ...(opts.allow ?? [])].map((p) => [p, p]));
+  const allow = compile<string>([...ALLOWED_CALLABLES, ...(opts.allow ?? [])].map((p) => [p, p]));
 
   return {
     judge(module: string, name: string): CallableVerdict {
