@@ -6,7 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { BulwarkError } from '../errors.js';
 
 /** Tabular file formats DuckDB reads for us. */
@@ -57,6 +57,9 @@ export async function openDuckDb(options: DuckDbOptions): Promise<DuckDbSession>
   };
   if (options.threads !== undefined) config.threads = String(options.threads);
   if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+  // Loaded on first use: the engine's bindings take about 0.25 s to load, which every CLI command
+  // (`scan`, `--help`) paid at start-up when this was a static import.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', config);
   let connection: DuckDBConnection | undefined;
   try {

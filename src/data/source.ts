@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { StatementType } from '@duckdb/node-api';
+import type { StatementType } from '@duckdb/node-api';
 import { BulwarkError } from '../errors.js';
 import { DUCKDB_DIALECT, postgresDialect, type Dialect } from './dialect.js';
 import { datasetReaderSql, describeDataset, detectDatasetFormat, engineMessage, openDuckDb, type DatasetFormat, type DuckDbSession } from './duckdb.js';
@@ -199,7 +199,9 @@ async function openFile(path: string, signal: AbortSignal | undefined): Promise<
         } catch (err) {
           throw new BulwarkError('CONFIG_INVALID', `SQL expectation is not valid on ${path}: ${engineMessage(err)}`, { cause: err });
         }
-        if (type !== StatementType.SELECT) throw new BulwarkError('CONFIG_INVALID', `SQL expectation must be a SELECT statement (got ${StatementType[type] ?? type})`);
+        // The engine is loaded by now (openDuckDb): this import only names its enum.
+        const { StatementType: Types } = await import('@duckdb/node-api');
+        if (type !== Types.SELECT) throw new BulwarkError('CONFIG_INVALID', `SQL expectation must be a SELECT statement (got ${Types[type] ?? type})`);
         try {
           const rows = await db.query(`SELECT count(*) AS n FROM (${wrapped}) AS q`, relation.params as never[]);
           return Number(rows[0]?.n ?? 0);
