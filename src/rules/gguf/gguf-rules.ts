@@ -1,17 +1,10 @@
 import type { GgufFacts, GgufProblem, GgufProblemKind } from '../../formats/gguf/index.js';
-import type { Location, Severity } from '../../report/index.js';
-import { defineRuleMeta } from '../meta.js';
-import type { Rule, RuleContext } from '../types.js';
+import type { Severity } from '../../report/index.js';
+import { defineRuleMeta, locationIn } from '../meta.js';
+import type { Rule } from '../types.js';
 
 /** Structural tags: improper validation, uncontrolled allocation, out-of-bounds read. */
 const MALFORMED_TAGS = ['cwe-20', 'cwe-789', 'cwe-125', 'owasp-ml06', 'atlas:AML.T0010'];
-
-function at(ctx: RuleContext, offset: number, pointer?: string): Location {
-  const loc: Location = { uri: ctx.uri, offset };
-  if (ctx.member !== undefined) loc.member = ctx.member;
-  if (pointer !== undefined) loc.pointer = pointer;
-  return loc;
-}
 
 /** How bad each structural problem is. */
 function problemSeverity(kind: GgufProblemKind): Severity {
@@ -56,7 +49,7 @@ export const malformedRule: Rule<GgufFacts> = {
         ruleId: 'BW-GGF-001',
         severity: problemSeverity(p.kind),
         message: `GGUF v${facts.version} ${p.kind} at offset ${p.offset}: ${p.message}.${facts.complete ? '' : ' Parsing stopped here; the rest of the file was not analysed.'}`,
-        location: at(ctx, p.offset),
+        location: locationIn(ctx, p.offset),
         evidence: evidenceOf(p),
         key: `${p.kind}:${p.field}`,
       };

@@ -1,15 +1,7 @@
 import { describeKerasOrigin, type KerasFacts, type KerasFunctionSpec, type KerasLambda, type KerasObjectRef, type KerasOrigin } from '../../formats/keras/index.js';
-import type { Location } from '../../report/types.js';
-import { DESERIALISATION_TAGS, defineRuleMeta } from '../meta.js';
-import type { Rule, RuleContext } from '../types.js';
+import { defineRuleMeta, DESERIALISATION_TAGS, locationIn } from '../meta.js';
+import type { Rule } from '../types.js';
 import { judgeKerasName, type KerasModuleVerdict } from './keras-modules.js';
-
-function at(ctx: RuleContext, pointer: string | undefined): Location {
-  const loc: Location = { uri: ctx.uri };
-  if (ctx.member !== undefined) loc.member = ctx.member;
-  if (pointer !== undefined) loc.pointer = pointer;
-  return loc;
-}
 
 function showPointer(pointer: string): string {
   return pointer === '' ? '(root)' : pointer;
@@ -84,7 +76,7 @@ export const lambdaLayerRule: Rule<KerasFacts> = {
       yield {
         ruleId: 'BW-KRS-001',
         message: `${what} in ${describeKerasOrigin(l.origin)} ${describeFunction(l.function, l.argumentKeys)}${shape}. ${safeModeNote(l.origin, l.function)}.`,
-        location: at(ctx, l.pointer),
+        location: locationIn(ctx, undefined, l.pointer),
         evidence: lambdaEvidence(l),
         key: `${l.origin}#${l.pointer}`,
       };
@@ -158,7 +150,7 @@ export const untrustedModuleRule: Rule<KerasFacts> = {
         ruleId: 'BW-KRS-002',
         severity: v.verdict === 'dangerous' ? 'critical' : 'high',
         message: `${roleLabel(o)}${quoted(o.name)} at ${showPointer(o.pointer)} in ${describeKerasOrigin(o.origin)} names ${o.qualifiedName}${reg}: ${importNote(v)}.`,
-        location: at(ctx, o.pointer),
+        location: locationIn(ctx, undefined, o.pointer),
         evidence,
         key: `${o.origin}#${o.pointer}#${o.qualifiedName}`,
       };
@@ -174,7 +166,7 @@ export const untrustedModuleRule: Rule<KerasFacts> = {
         ruleId: 'BW-KRS-002',
         severity: v.verdict === 'dangerous' ? 'critical' : 'high',
         message: `Lambda layer${quoted(l.name)} at ${showPointer(l.pointer)} in ${describeKerasOrigin(l.origin)} resolves its function ${full} from module ${fn.module ?? '(none)'}: ${importNote(v)}.`,
-        location: at(ctx, fn.pointer),
+        location: locationIn(ctx, undefined, fn.pointer),
         evidence: { origin: l.origin, pointer: fn.pointer, role: 'function', name: full, verdict: v.verdict },
         key: `${l.origin}#${fn.pointer}#${full}`,
       };
@@ -186,7 +178,7 @@ export const untrustedModuleRule: Rule<KerasFacts> = {
         ruleId: 'BW-KRS-002',
         severity: 'critical',
         message: `TF-op layer${quoted(t.name)} at ${showPointer(t.pointer)} in ${describeKerasOrigin(t.origin)} calls tf.${t.function}: ${importNote(v)}.`,
-        location: at(ctx, t.pointer),
+        location: locationIn(ctx, undefined, t.pointer),
         evidence: { origin: t.origin, pointer: t.pointer, role: 'layer', name: `tensorflow.${t.function}`, verdict: v.verdict },
         key: `${t.origin}#${t.pointer}#tf.${t.function}`,
       };
@@ -204,7 +196,7 @@ export const unparsableConfigRule: Rule<KerasFacts> = {
       yield {
         ruleId: 'BW-KRS-003',
         message: `${where}: ${p.message}. Bulwark could not check what it could not read for Lambda layers and custom modules; Keras's loader may still accept it (or fail only after running part of it).`,
-        location: at(ctx, p.pointer),
+        location: locationIn(ctx, undefined, p.pointer),
         evidence: { origin: p.origin, kind: p.kind },
         key: `${p.origin}#${p.kind}#${p.pointer ?? ''}`,
       };
@@ -244,7 +236,7 @@ export const externalFileReferenceRule: Rule<KerasFacts> = {
         message:
           `${p.class_name} layer${quoted(p.layer)} at ${showPointer(p.pointer)} in ${describeKerasOrigin(p.origin)} sets ${p.field} to ${what} (${JSON.stringify(p.value)}): ` +
           'Keras opens it while loading the model, even in safe_mode (CVE-2025-12058), so loading reads that file or fetches that URL. Save vocabularies inline or as model assets.',
-        location: at(ctx, p.pointer),
+        location: locationIn(ctx, undefined, p.pointer),
         evidence: { origin: p.origin, pointer: p.pointer, class_name: p.class_name, field: p.field, value: p.value, reference: kind },
         key: `${p.origin}#${p.pointer}`,
       };

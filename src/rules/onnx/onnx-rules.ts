@@ -1,14 +1,7 @@
 import type { ExternalLocationIssue, OnnxFacts, OnnxTensor } from '../../formats/onnx/index.js';
-import type { Location, Severity } from '../../report/types.js';
-import { defineRuleMeta } from '../meta.js';
-import type { Rule, RuleContext } from '../types.js';
-
-function at(ctx: RuleContext, offset: number, pointer?: string): Location {
-  const loc: Location = { uri: ctx.uri, offset };
-  if (ctx.member !== undefined) loc.member = ctx.member;
-  if (pointer !== undefined) loc.pointer = pointer;
-  return loc;
-}
+import type { Severity } from '../../report/types.js';
+import { defineRuleMeta, locationIn } from '../meta.js';
+import type { Rule } from '../types.js';
 
 function tensorLabel(t: OnnxTensor): string {
   return `${t.origin} "${t.name}" in ${t.graph}`;
@@ -69,7 +62,7 @@ export const externalDataTraversalRule: Rule<OnnxFacts> = {
       yield {
         ruleId: 'BW-ONX-001',
         message: `Tensor ${tensorLabel(t)} stores its data externally at location "${ext.location}", which ${why}. Loading the model reads that file into the tensor (onnx.load, older ONNX Runtime), so a model can exfiltrate any file the loading process can read into its weights or outputs (CVE-2024-27318/27319).`,
-        location: at(ctx, t.offset, t.graph),
+        location: locationIn(ctx, t.offset, t.graph),
         evidence: { tensor: t.name, location: ext.location, issues: ext.locationIssues.join(',') },
         key: `${t.graph}|${t.name}|${ext.location}`,
       };
@@ -98,7 +91,7 @@ export const customOperatorRule: Rule<OnnxFacts> = {
         ruleId: 'BW-ONX-002',
         severity,
         message,
-        location: at(ctx, op.offset, op.graph),
+        location: locationIn(ctx, op.offset, op.graph),
         evidence: { domain: op.domain, opType: op.opType, count: op.count },
         key: `${op.domain}::${op.opType}`,
       };
@@ -148,7 +141,7 @@ export const tensorSizeRule: Rule<OnnxFacts> = {
         ruleId: 'BW-ONX-003',
         severity: p.severity,
         message: `Tensor ${tensorLabel(t)} ${p.what}. Runtimes that trust the declared shape read or write past the buffer (out-of-bounds access in kernels and loaders); a well-formed exporter never writes this.`,
-        location: at(ctx, t.offset, t.graph),
+        location: locationIn(ctx, t.offset, t.graph),
         evidence: { tensor: t.name, dataType: t.dataType, dims: t.dims.join('x') },
         key: `${t.graph}|${t.name}`,
       };
@@ -165,7 +158,7 @@ export const malformedOnnxRule: Rule<OnnxFacts> = {
     yield {
       ruleId: 'BW-ONX-004',
       message: `${facts.error.message}. ONNX loaders reject the file, but what came before offset ${facts.error.offset} (${facts.nodeCount} node(s), ${facts.tensorCount} tensor(s)) was still judged; a lenient reader may accept it, and a scanner that gives up here would miss it.`,
-      location: at(ctx, facts.error.offset),
+      location: locationIn(ctx, facts.error.offset),
       evidence: { nodes: facts.nodeCount, tensors: facts.tensorCount },
       key: 'malformed',
     };

@@ -1,14 +1,6 @@
 import type { HfConfigFacts } from '../../formats/hf-config/index.js';
-import type { Location } from '../../report/index.js';
-import { defineRuleMeta } from '../meta.js';
-import type { FileFacts, Rule, RuleContext } from '../types.js';
-
-function at(ctx: RuleContext, pointer?: string): Location {
-  const loc: Location = { uri: ctx.uri };
-  if (ctx.member !== undefined) loc.member = ctx.member;
-  if (pointer !== undefined) loc.pointer = pointer;
-  return loc;
-}
+import { defineRuleMeta, locationIn } from '../meta.js';
+import type { FileFacts, Rule } from '../types.js';
 
 /** BW-REP-001: the repository asks transformers to import its own (or another repository's) Python code. */
 export const remoteCodeRule: Rule<HfConfigFacts> = {
@@ -36,7 +28,7 @@ export const remoteCodeRule: Rule<HfConfigFacts> = {
     yield {
       ruleId: 'BW-REP-001',
       message: `${parts.join('. ')}. Review that code before loading, or pin a reviewed revision.`,
-      location: at(ctx, refs[0]?.pointer),
+      location: locationIn(ctx, undefined, refs[0]?.pointer),
       evidence: { code_files: files.join(','), remote_repos: remotes.join(',') },
       key: 'remote-code',
     };
@@ -61,7 +53,7 @@ export const executableContentRule: Rule<FileFacts> = {
       ruleId: 'BW-REP-002',
       severity: native ? 'high' : 'medium',
       message: `This is ${kind} inside a model artifact (${facts.extension || 'no extension'}, content ${facts.detected}). Loaders with custom-code options, and people, run such files; models and data need none.`,
-      location: at(ctx),
+      location: locationIn(ctx),
       evidence: { extension: facts.extension, detected: facts.detected },
       key: native ? 'native' : 'script',
     };

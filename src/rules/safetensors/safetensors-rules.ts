@@ -1,6 +1,6 @@
 import type { SafetensorsFacts, SafetensorsViolation, SafetensorsViolationKind } from '../../formats/safetensors/index.js';
-import type { FindingDraft, Location, Severity } from '../../report/types.js';
-import { defineRuleMeta } from '../meta.js';
+import type { FindingDraft, Severity } from '../../report/types.js';
+import { defineRuleMeta, locationIn } from '../meta.js';
 import type { Rule, RuleContext } from '../types.js';
 
 /** Tags of the safetensors rules: improper input validation, resource exhaustion, ML supply chain. */
@@ -38,9 +38,7 @@ function ruleFor(kind: SafetensorsViolationKind): { ruleId: 'BW-SFT-001' | 'BW-S
 
 function draft(v: SafetensorsViolation, ctx: RuleContext): FindingDraft {
   const { ruleId, severity } = ruleFor(v.kind);
-  const location: Location = { uri: ctx.uri, offset: v.offset };
-  if (ctx.member !== undefined) location.member = ctx.member;
-  if (v.pointer !== '') location.pointer = v.pointer;
+  const location = locationIn(ctx, v.offset, v.pointer === '' ? undefined : v.pointer);
   return {
     ruleId,
     severity,

@@ -1,17 +1,10 @@
 import type { ChatTemplateHazard, ChatTemplateHazardKind } from '../../formats/jinja/index.js';
-import type { FindingDraft, Location, Severity } from '../../report/index.js';
-import { defineRuleMeta } from '../meta.js';
+import type { FindingDraft, Severity } from '../../report/index.js';
+import { defineRuleMeta, locationIn } from '../meta.js';
 import type { ChatTemplateEntry, ChatTemplateFacts, Rule, RuleContext } from '../types.js';
 
 /** Template injection tags: SSTI (CWE-1336), code injection, ML supply chain. */
 const TEMPLATE_TAGS = ['cwe-1336', 'cwe-94', 'owasp-ml06', 'atlas:AML.T0010', 'atlas:AML.T0011'];
-
-function at(ctx: RuleContext, t: ChatTemplateEntry): Location {
-  const loc: Location = { uri: ctx.uri, pointer: t.key };
-  if (ctx.member !== undefined) loc.member = ctx.member;
-  if (t.offset !== undefined) loc.offset = t.offset;
-  return loc;
-}
 
 /** Why each hazard kind matters (the end of the finding message). */
 function hazardWhy(kind: ChatTemplateHazardKind): string {
@@ -65,7 +58,7 @@ function templateFinding(t: ChatTemplateEntry, h: ChatTemplateHazard, ctx: RuleC
     ruleId: 'BW-TPL-001',
     severity: hazardSeverity(h.kind),
     message: `${t.key}${line} reaches ${h.name} in \`${h.expression}\` (${h.kind} at ${h.path}): ${hazardWhy(h.kind)}. Inference servers render this template for every request.`,
-    location: at(ctx, t),
+    location: locationIn(ctx, t.offset, t.key),
     evidence,
     key: `${t.key}|${h.kind}|${h.name}|${h.path}`,
   };
@@ -91,7 +84,7 @@ export const chatTemplateUnparsableRule: Rule<ChatTemplateFacts> = {
       yield {
         ruleId: 'BW-TPL-002',
         message: `${t.key} (${t.byteLength} bytes) could not be fully analysed: ${why}. Its tags were scanned lexically only, so an obfuscated payload could be missed; Python Jinja may accept what this parser rejects.`,
-        location: at(ctx, t),
+        location: locationIn(ctx, t.offset, t.key),
         evidence: { key: t.key, error: why.slice(0, 200) },
         key: t.key,
       };

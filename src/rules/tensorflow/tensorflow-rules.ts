@@ -1,15 +1,8 @@
 import type { KerasLayer, TensorflowFacts, TfKerasMetadataFacts, TfNode, TfOpUse } from '../../formats/tensorflow/index.js';
-import type { FindingDraft, Location, Severity } from '../../report/types.js';
-import { DESERIALISATION_TAGS, defineRuleMeta } from '../meta.js';
+import type { FindingDraft, Severity } from '../../report/types.js';
+import { defineRuleMeta, DESERIALISATION_TAGS, locationIn } from '../meta.js';
 import type { Rule, RuleContext } from '../types.js';
 import { TF_RISKY_OPS, conditionalReason, type TfOpRisk } from './tf-ops.js';
-
-function at(ctx: RuleContext, offset: number, pointer?: string): Location {
-  const loc: Location = { uri: ctx.uri, offset };
-  if (ctx.member !== undefined) loc.member = ctx.member;
-  if (pointer !== undefined) loc.pointer = pointer;
-  return loc;
-}
 
 function nodeText(n: TfNode): string {
   const inputs = n.inputs
@@ -81,7 +74,7 @@ function opFinding(ruleId: string, j: Judged, facts: TensorflowFacts, ctx: RuleC
     ruleId,
     severity,
     message: `${j.use.op} node ${nodeText(j.node)}${detail}${where}${more}: it ${j.risk.why}. Running this ${kind}'s signatures or functions executes it on the serving host.`,
-    location: at(ctx, j.node.offset, j.node.scope),
+    location: locationIn(ctx, j.node.offset, j.node.scope),
     evidence: ev,
     key: `${j.use.op}|${j.node.scope}|${j.node.name}`,
   };
@@ -125,7 +118,7 @@ export const malformedTensorflowRule: Rule<TensorflowFacts> = {
     yield {
       ruleId: 'BW-TFS-004',
       message: `${facts.error.message}. TensorFlow rejects the file, but the ${facts.nodeCount} node(s) read before offset ${facts.error.offset} were still judged; a scanner that gives up on broken files can be blinded by appending garbage.`,
-      location: at(ctx, facts.error.offset),
+      location: locationIn(ctx, facts.error.offset),
       evidence: { nodes: facts.nodeCount, functions: facts.functionCount },
       key: 'malformed',
     };
@@ -160,7 +153,7 @@ export const kerasLambdaRule: Rule<TfKerasMetadataFacts> = {
       yield {
         ruleId: 'BW-TFS-005',
         message: `Lambda layer ${layerLabel(l)} ${how} when the model is loaded with tf.keras.models.load_model (safe_mode does not cover SavedModel metadata in Keras 2). That is arbitrary code execution on load.`,
-        location: at(ctx, l.offset, l.pointer),
+        location: locationIn(ctx, l.offset, l.pointer),
         evidence: ev,
         key,
       };
@@ -193,7 +186,7 @@ export const kerasCustomObjectRule: Rule<TfKerasMetadataFacts> = {
       yield {
         ruleId: 'BW-TFS-006',
         message: `Object ${layerLabel(l)}${l.module !== undefined ? ` from module "${l.module}"` : ''} is not a Keras built-in: loading the model imports or looks up that code (custom_objects / register_keras_serializable), so the model is only as safe as the package that provides it.`,
-        location: at(ctx, l.offset, l.pointer),
+        location: locationIn(ctx, l.offset, l.pointer),
         evidence: ev,
         key,
       };
@@ -202,7 +195,7 @@ export const kerasCustomObjectRule: Rule<TfKerasMetadataFacts> = {
       yield {
         ruleId: 'BW-TFS-006',
         message: `Metadata of object ${b.path || '?'} is not readable JSON (${b.message}); its layers could not be checked.`,
-        location: at(ctx, b.offset),
+        location: locationIn(ctx, b.offset),
         key: `bad-json|${b.offset}`,
       };
     }
@@ -210,7 +203,7 @@ export const kerasCustomObjectRule: Rule<TfKerasMetadataFacts> = {
       yield {
         ruleId: 'BW-TFS-006',
         message: `${facts.error.message}; the layers after offset ${facts.error.offset} could not be checked.`,
-        location: at(ctx, facts.error.offset),
+        location: locationIn(ctx, facts.error.offset),
         key: 'malformed',
       };
     }
