@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { BulwarkError, isBulwarkError } from '../errors.js';
+import { sha256File } from '../io/index.js';
 import type { ReportError } from '../report/types.js';
 import { SKIPPED_DIRS } from '../deps/index.js';
 import { computeManifest } from '../sign/index.js';
@@ -51,14 +50,6 @@ export async function walkProject(root: string, signal?: AbortSignal): Promise<W
   };
   await visit(root, 0);
   return out;
-}
-
-/** SHA-256 of a file, streamed. */
-export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
-  const h = createHash('sha256');
-  const stream = createReadStream(path, signal ? { signal } : {});
-  for await (const chunk of stream) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 const ConfigSchema = z.object({

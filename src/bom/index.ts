@@ -8,4 +8,3 @@ export { BOM_FORMATS, DEFAULT_BOM_OPTIONS, type BomFormat, type BomOptions, type
 export { parseModelCard, MAX_MODEL_CARD_BYTES, type ModelCardFacts } from './model-card.js';
 export { readWeightFacts, weightFormatOf, WEIGHT_EXTENSIONS, type WeightFacts } from './weights.js';
 export { SPDX_CONTEXT } from './spdx.js';
-export { sha256File } from './collect.js';

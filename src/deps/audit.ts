@@ -1,10 +1,9 @@
 /**
  * `auditDependencies`: lockfiles + OSV database -> a `deps` Report.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { BulwarkError } from '../errors.js';
+import { sha256File } from '../io/index.js';
 import { compareFindings, severityRank } from '../report/order.js';
 import { finaliseFindings } from '../report/fingerprint.js';
 import type { FindingDraft, Report, ReportError, RuleMeta, Severity, Subject } from '../report/types.js';
@@ -158,10 +157,6 @@ export function auditLockfiles(options: AuditLockfilesOptions): Report {
     skipped: [],
     complete: errors.length === 0,
   };
-}
-
-async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 
 /**

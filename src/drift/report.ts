@@ -3,7 +3,7 @@
  * 'drift' with per-column, dataset, multivariate and prediction findings, flat metrics for the
  * policy engine and every per-column result in the `drift` sidecar (docs/drift.md).
  */
-import { sha256File } from '../data/source.js';
+import { datasetSha256 } from '../data/source.js';
 import { open } from 'node:fs/promises';
 import { BulwarkError } from '../errors.js';
 import { compareFindings, finaliseFindings, type FindingDraft, type Report, type Severity } from '../report/index.js';
@@ -80,7 +80,7 @@ export interface BuildReferenceProfileOptions {
 export async function buildReferenceProfile(options: BuildReferenceProfileOptions): Promise<DriftProfile> {
   const [dataset, sha256] = await Promise.all([
     readDataset({ path: options.reference, columns: options.columns, kinds: options.kinds, signal: options.signal }),
-    sha256File(options.reference),
+    datasetSha256(options.reference),
   ]);
   return profileFromDataset({ dataset, name: options.reference, sha256, settings: options.settings ?? {} });
 }
@@ -98,7 +98,7 @@ export async function driftReport(options: DriftReportOptions): Promise<DriftRep
   let profile: DriftProfile;
   let refData: RawDataset | undefined;
   const refIsProfile = await isProfileFile(options.reference);
-  const [refSha, curSha] = await Promise.all([sha256File(options.reference), sha256File(options.current)]);
+  const [refSha, curSha] = await Promise.all([datasetSha256(options.reference), datasetSha256(options.current)]);
   if (refIsProfile) {
     profile = await readProfile(options.reference);
     if (cols) {

@@ -5,6 +5,7 @@
 export { openFileSource, bufferSource, sliceSource, childMember, describeSource, type ByteSource, type FileByteSource } from './byte-source.js';
 export { DEFAULT_LIMITS, resolveLimits, type Limits, type LimitOverrides } from './limits.js';
 export { writeFileAtomic } from './atomic-write.js';
+export { sha256File } from './file-digest.js';
 export { createInflateBudget, inflateBounded, RATIO_EXEMPT_BYTES, type InflateBudget, type InflateOptions, type InflateFormat } from './inflate.js';
 export {
   readZipDirectory,

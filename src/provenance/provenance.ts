@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, resolve, sep } from 'node:path';
 import { BulwarkError, isBulwarkError } from '../errors.js';
 import { computeManifest, loadPublicKey, parseBundle, verifyDsse } from '../sign/index.js';
-import { sha256File } from '../bom/index.js';
+import { sha256File } from '../io/index.js';
 import { VERSION } from '../version.js';
 import { IN_TOTO_STATEMENT_V1, signStatement, type AttestationBundle, type AttestationSigner } from '../attest/index.js';
 import { BULWARK_TRAINING_BUILD_TYPE, ProvenanceStatementSchema, SLSA_PROVENANCE_V1, type ProvenanceStatement, type ResourceDescriptor } from './schema.js';

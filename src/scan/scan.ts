@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { BulwarkError } from '../errors.js';
-import { createInflateBudget, openFileSource, resolveLimits, type LimitOverrides, type Limits } from '../io/index.js';
+import { createInflateBudget, openFileSource, resolveLimits, sha256File, type LimitOverrides, type Limits } from '../io/index.js';
 import {
   compareFindings,
   finaliseFindings,
@@ -70,12 +68,6 @@ function* applyRules(rules: readonly AnyRule[], located: LocatedFacts, ctx: Rule
 /** Rejects with BulwarkError('ABORTED') (as {@link ScanOptions.signal} promises) once the caller aborts. */
 function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new BulwarkError('ABORTED', 'the scan was aborted', { cause: signal.reason });
-}
-
-async function sha256File(path: string, signal: AbortSignal): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024, signal })) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 interface FileResult {
@@ -166,7 +158,7 @@ async function scanOne(t: ScanTarget, opts: ScanOptions, limits: Limits, ctxBase
   result.inventory = { path: t.uri, format: top?.facts.kind === 'file' ? top.facts.detected : 'unknown', size: src.size };
   if (opts.digest) {
     try {
-      const sha256 = await sha256File(t.path, opts.signal ?? new AbortController().signal);
+      const sha256 = await sha256File(t.path, opts.signal);
       result.subject = { name: t.uri, digest: { sha256 } };
       result.inventory.sha256 = sha256;
       result.bytesRead += src.size;

@@ -2,12 +2,12 @@ import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sha256File } from '../../src/data/source.js';
+import { datasetSha256 } from '../../src/data/source.js';
 import { tempDir } from '../helpers.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-describe('sha256File digest memo', () => {
+describe('datasetSha256 digest memo', () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });
@@ -21,13 +21,13 @@ describe('sha256File digest memo', () => {
       // As if the file had been settled for a while, so that its digest is remembered.
       const now = Date.now();
       vi.spyOn(Date, 'now').mockReturnValue(now + 60_000);
-      expect(await sha256File(file)).toBe(sha('a,b\n1,2\n'));
-      expect(await sha256File(file)).toBe(sha('a,b\n1,2\n'));
+      expect(await datasetSha256(file)).toBe(sha('a,b\n1,2\n'));
+      expect(await datasetSha256(file)).toBe(sha('a,b\n1,2\n'));
       // Later than the file-system clock tick of the first write (what the settle time guarantees).
       await new Promise((r) => setTimeout(r, 50));
       writeFileSync(file, 'a,b\n3,4\n');
       utimesSync(file, atime, mtime); // ctime still moves
-      expect(await sha256File(file)).toBe(sha('a,b\n3,4\n'));
+      expect(await datasetSha256(file)).toBe(sha('a,b\n3,4\n'));
     } finally {
       tmp.cleanup();
     }
@@ -38,9 +38,9 @@ describe('sha256File digest memo', () => {
     try {
       const file = join(tmp.dir, 'e.csv');
       writeFileSync(file, 'x\n1\n');
-      expect(await sha256File(file)).toBe(sha('x\n1\n'));
+      expect(await datasetSha256(file)).toBe(sha('x\n1\n'));
       writeFileSync(file, 'x\n2\n');
-      expect(await sha256File(file)).toBe(sha('x\n2\n'));
+      expect(await datasetSha256(file)).toBe(sha('x\n2\n'));
     } finally {
       tmp.cleanup();
     }

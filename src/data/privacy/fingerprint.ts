@@ -11,7 +11,7 @@ import type { Report } from '../../report/types.js';
 import { VERSION } from '../../version.js';
 import { quoteIdent } from '../duckdb.js';
 import { datasetError, openPrivacyDataset, typeFamily, type TypeFamily } from './dataset.js';
-import { sha256File } from '../source.js';
+import { datasetSha256 } from '../source.js';
 
 /** Version of the canonical encoding (`bulwark-dataset-fp/1`). */
 export const FINGERPRINT_VERSION = 'bulwark-dataset-fp/1';
@@ -121,7 +121,7 @@ function num(v: DuckDBValue | undefined): number | undefined {
 export async function fingerprintDataset(options: FingerprintOptions): Promise<DataFingerprintReport> {
   const path = resolve(options.path);
   const target = options.target ?? options.path;
-  const fileDigest = await sha256File(path);
+  const fileDigest = await datasetSha256(path);
   const ds = await openPrivacyDataset(path, [], options.threads);
   try {
     const sorted = [...ds.columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
